@@ -1,0 +1,1 @@
+"""Kafka adapters: the message source the ingest reads from, and a producer for the simulator."""

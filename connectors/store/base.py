@@ -1,0 +1,98 @@
+"""The store interface: what ingest writes and what the jobs read, whatever holds the data.
+
+Two implementations share one schema (``schema.py``) and one contract test suite:
+``ClickHouseStore`` (a server, through clickhouse-driver) and ``ChdbStore`` (embedded chDB).
+Writes are idempotent: writing the same rows twice leaves one copy visible to every read method, so a
+batch whose write failed half-way is simply written again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from monitor.events import DeadLetter, Outcome, Prediction
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached or refused the write for a passing reason. Retrying may succeed."""
+
+
+@dataclass(frozen=True)
+class WriteBatch:
+    """Everything one ingest batch writes. Empty parts are skipped."""
+
+    predictions: Sequence[Prediction] = ()
+    outcomes: Sequence[Outcome] = ()
+    dead_letters: Sequence[DeadLetter] = ()
+    received_ms: int = 0  # when the batch was written: the version of replaced rows
+
+    def __len__(self) -> int:
+        return len(self.predictions) + len(self.outcomes) + len(self.dead_letters)
+
+
+@dataclass(frozen=True)
+class FeatureSelection:
+    """Which declared features a read returns as columns (others are not read at all)."""
+
+    numerical: Sequence[str] = ()
+    categorical: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Distinct rows visible in the store (after deduplication)."""
+
+    predictions: int = 0
+    outcomes: int = 0
+    dead_letters: int = 0
+    dead_letters_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """A place to keep predictions, outcomes and dead letters, and to read windows of them back."""
+
+    def ensure_schema(self) -> None:
+        """Create the database and tables if missing. Safe to call at every start-up."""
+
+    def ping(self) -> None:
+        """Return if the store answers; raise StoreUnavailable if not."""
+
+    def write(self, batch: WriteBatch) -> None:
+        """Durably write a batch (one columnar insert per table). Raises StoreUnavailable to be retried."""
+
+    def read_predictions(
+        self, model: str, start_ms: int, end_ms: int, features: FeatureSelection
+    ) -> pd.DataFrame:
+        """Predictions of ``model`` with ``start_ms <= timestamp < end_ms``, each once.
+
+        Columns: ``prediction_id``, ``timestamp`` (UTC datetime64), ``model_version``, ``prediction``
+        (label as text), ``prediction_value`` (float or NaN), ``score`` (float or NaN), ``campaign_id``,
+        ``campaign_arm`` (text or None), then one column per selected feature (float with NaN for
+        numerical, object with None for categorical), in the order asked for.
+        """
+        ...
+
+    def read_labeled(
+        self, model: str, start_ms: int, end_ms: int, features: FeatureSelection, matured_before_ms: int
+    ) -> pd.DataFrame:
+        """Like ``read_predictions``, restricted to predictions that have an outcome and were made
+        before ``matured_before_ms`` (their labels are mature), plus ``label`` (text),
+        ``label_value`` (float or NaN) and ``outcome_timestamp``. The latest outcome of a prediction wins.
+        """
+        ...
+
+    def counts(self, model: str | None = None) -> Counts:
+        """Distinct predictions/outcomes (of one model, or all) and dead letters, by reason."""
+        ...
+
+    def read_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """The most recent dead letters, newest first, each once."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. The object is not used afterwards."""

@@ -1,0 +1,174 @@
+"""The configuration model (version 1): what SREs write in ``config/monitor.yaml``.
+
+Every node is strict (unknown keys and wrong types are errors) and frozen. Each field has a description:
+they generate ``config/monitor.schema.json`` and the config reference. Checks that span the whole file
+(a model owned by an undefined team, a feature declared twice) live in ``Config``'s validators.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$"
+FEATURE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+FeatureName = Annotated[str, Field(pattern=FEATURE_PATTERN)]
+
+
+class Strict(BaseModel):
+    """Base of every config node: unknown keys are errors and the result is immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Topics(Strict):
+    predictions: str = Field("predictions", min_length=1, description="Topic carrying prediction events.")
+    outcomes: str = Field("outcomes", min_length=1, description="Topic carrying outcome (label) events.")
+
+
+class Batch(Strict):
+    max_messages: int = Field(
+        5000, ge=1, le=1_000_000, description="Flush a batch once it holds this many messages."
+    )
+    max_seconds: float = Field(
+        1.0, gt=0, le=300, description="Flush a batch once its first message is this old (seconds)."
+    )
+
+
+class Kafka(Strict):
+    bootstrap: str = Field(
+        "127.0.0.1:9092",
+        min_length=1,
+        description="Comma-separated host:port list. Overridden by MONITOR_KAFKA_BOOTSTRAP.",
+    )
+    group_id: str = Field("monitor-ingest", min_length=1, description="Consumer group of the ingest.")
+    topics: Topics = Field(default_factory=Topics, description="Topic names.")  # type: ignore[arg-type]
+    partitions: int = Field(
+        3, ge=1, le=1024, description="Partitions per topic when the service or its scripts create topics."
+    )
+    batch: Batch = Field(default_factory=Batch, description="When a batch is written.")  # type: ignore[arg-type]
+    session_timeout_ms: int = Field(
+        6000, ge=1000, le=300_000, description="Consumer group session timeout; a dead consumer's "
+        "partitions move after this long. Group joins take about half of it."
+    )
+    heartbeat_interval_ms: int = Field(1000, ge=100, le=60_000, description="Consumer heartbeat interval.")
+    fetch_max_wait_ms: int = Field(
+        50, ge=1, le=5000, description="How long the broker may hold a fetch open. Keep it small (10-50)."
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_below_session(self) -> Kafka:
+        if self.heartbeat_interval_ms * 3 > self.session_timeout_ms:
+            raise ValueError("heartbeat_interval_ms must be at most a third of session_timeout_ms")
+        return self
+
+
+STORE_URL_PATTERN = re.compile(r"^(clickhouse://[^/\s]+(/[A-Za-z0-9_]*)?|chdb://\S*)$")
+
+
+class Store(Strict):
+    url: SecretStr = Field(
+        SecretStr("chdb://.monitor/chdb"),
+        description="clickhouse://user:pass@host:9000/db for a ClickHouse server, or chdb:///path/to/dir "
+        "(chdb://relative/dir) for the embedded store. Overridden by MONITOR_STORE_URL. "
+        "It may hold a password, so it is never printed whole.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: SecretStr) -> SecretStr:
+        if not STORE_URL_PATTERN.match(value.get_secret_value()):
+            raise ValueError("store url must look like clickhouse://user:pass@host:9000/db or chdb:///dir")
+        return value
+
+
+class RejectLimit(Strict):
+    ratio: float = Field(
+        0.95, gt=0, le=1, description="Stop ingest loudly when more than this share of the last `window` "
+        "messages was rejected (a misconfigured producer), instead of filling the dead-letter table."
+    )
+    window: int = Field(1000, ge=10, description="How many recent messages the reject ratio is taken over.")
+
+
+class Ingest(Strict):
+    max_message_bytes: int = Field(
+        1_048_576, ge=256, description="Larger messages are dead-lettered as `oversized`."
+    )
+    max_future_seconds: int = Field(
+        86_400, ge=0, description="Timestamps further than this in the future are dead-lettered."
+    )
+    reject_limit: RejectLimit = Field(default_factory=RejectLimit)  # type: ignore[arg-type]
+    metrics_port: int = Field(
+        9108, ge=0, le=65535, description="Port of the Prometheus /metrics endpoint; 0 turns it off."
+    )
+    retry_max_seconds: float = Field(
+        30.0, gt=0, description="Longest pause between retries while the store is down (backoff cap)."
+    )
+
+
+class Team(Strict):
+    slack_channel: str = Field(
+        ..., pattern=r"^[#@]?[a-z0-9_\-.]{1,80}$", description="Slack channel that gets the team's alerts."
+    )
+    mention: str | None = Field(None, description="Slack handle or group mentioned on critical alerts.")
+
+
+class Features(Strict):
+    numerical: tuple[FeatureName, ...] = Field((), description="Numerical input features, by name.")
+    categorical: tuple[FeatureName, ...] = Field((), description="Categorical input features, by name.")
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Features:
+        for kind, names in (("numerical", self.numerical), ("categorical", self.categorical)):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise ValueError(f"{kind} features listed twice: {', '.join(repeated)}")
+        both = sorted(set(self.numerical) & set(self.categorical))
+        if both:
+            raise ValueError(f"features declared both numerical and categorical: {', '.join(both)}")
+        if not self.numerical and not self.categorical:
+            raise ValueError("a model needs at least one declared feature")
+        return self
+
+
+class ModelSpec(Strict):
+    team: Name = Field(..., description="Owning team: a key of `teams`. Its channel gets the alerts.")
+    task: Literal["classification", "regression"] = Field(..., description="What the model predicts.")
+    features: Features = Field(..., description="Declared input features; others are counted, not stored.")
+    description: str = Field("", description="Free text shown on pages and alerts.")
+
+
+class Config(Strict):
+    """The whole file. Cross-references are checked here, after each node has checked itself."""
+
+    version: Literal[1] = Field(..., description="Config format version. Must be 1.")
+    kafka: Kafka = Field(default_factory=Kafka)  # type: ignore[arg-type]
+    store: Store = Field(default_factory=Store)  # type: ignore[arg-type]
+    ingest: Ingest = Field(default_factory=Ingest)  # type: ignore[arg-type]
+    teams: dict[Name, Team] = Field(..., description="Teams that own models, by name.")
+    models: dict[Name, ModelSpec] = Field(..., description="Monitored models, by name.")
+
+    @model_validator(mode="after")
+    def _teams_exist(self) -> Config:
+        # Reported per model so the loader can point at the offending line.
+        undefined = {name: m.team for name, m in self.models.items() if m.team not in self.teams}
+        if undefined:
+            raise CrossReferenceError(
+                [
+                    (("models", name, "team"), f"team {team!r} is not defined under `teams`")
+                    for name, team in undefined.items()
+                ]
+            )
+        return self
+
+
+class CrossReferenceError(ValueError):
+    """Errors that span the file, each with the path of the node it is about."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
