@@ -92,9 +92,20 @@ class TansuBroker:
         self.log_path = log_dir / "tansu.log"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--storage-engine", "memory://tansu/"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                [
+                    str(tansu_binary()),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         wait_for_port(self.port, READY_TIMEOUT_S, self.process)
         self._wait_for_metadata()
@@ -132,8 +143,9 @@ def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names
-                   if n not in existing]
+        missing = [
+            NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing
+        ]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)
@@ -193,28 +205,37 @@ class ClickHouseServer:
 
     def start(self) -> ClickHouseServer:
         binary = shutil.which(CLICKHOUSE_BINARY) or (
-            "/usr/sbin/clickhouse-server" if Path("/usr/sbin/clickhouse-server").exists() else None)
+            "/usr/sbin/clickhouse-server" if Path("/usr/sbin/clickhouse-server").exists() else None
+        )
         if binary is None:
-            raise ServiceError("clickhouse-server is not installed: run scripts/install-services "
-                               "(apt-get install clickhouse-server)")
+            raise ServiceError(
+                "clickhouse-server is not installed: run scripts/install-services "
+                "(apt-get install clickhouse-server)"
+            )
         self.directory = self.directory or Path(tempfile.mkdtemp(prefix="monitor-clickhouse-"))
         self.tcp_port = self.tcp_port or free_port()
         self.http_port = self.http_port or free_port()
         (self.directory / "data").mkdir(parents=True, exist_ok=True)
         config = self.directory / "config.xml"
-        config.write_text(CLICKHOUSE_CONFIG.format(dir=self.directory, tcp_port=self.tcp_port,
-                                                   http_port=self.http_port))
+        config.write_text(
+            CLICKHOUSE_CONFIG.format(dir=self.directory, tcp_port=self.tcp_port, http_port=self.http_port)
+        )
         (self.directory / "users.xml").write_text(CLICKHOUSE_USERS)
         with (self.directory / "stdout.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [binary, f"--config-file={config}"], cwd=self.directory, stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                [binary, f"--config-file={config}"],
+                cwd=self.directory,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         try:
             wait_for_port(self.tcp_port, READY_TIMEOUT_S, self.process)
         except ServiceError as exc:
-            raise ServiceError(f"clickhouse-server did not start ({exc}); see {self.directory}/server.err.log"
-                               ) from exc
+            raise ServiceError(
+                f"clickhouse-server did not start ({exc}); see {self.directory}/server.err.log"
+            ) from exc
         return self
 
     def stop(self) -> None:

@@ -75,8 +75,9 @@ def _terminate(pid: int, name: str, timeout_s: float = 30.0) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/services", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "env"])
-    parser.add_argument("--state-dir", type=Path,
-                        default=Path(os.environ.get("MONITOR_SERVICES_DIR", DEFAULT_STATE_DIR)))
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(os.environ.get("MONITOR_SERVICES_DIR", DEFAULT_STATE_DIR))
+    )
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--topics", default="predictions,outcomes")
     args = parser.parse_args(argv)

@@ -68,7 +68,9 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[Path_, int]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise ConfigError([ConfigIssue(name, line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+        raise ConfigError(
+            [ConfigIssue(name, line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from exc
     if root is None:
         raise ConfigError([ConfigIssue(name, 1, "the file is empty")])
     lines: dict[Path_, int] = {}
@@ -81,7 +83,9 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[Path_, int]]:
     return data, lines
 
 
-def _to_data(node: yaml.Node, path: Path_, lines: dict[Path_, int], issues: list[ConfigIssue], name: str) -> Any:
+def _to_data(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], issues: list[ConfigIssue], name: str
+) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -119,8 +123,10 @@ def validate(data: Any, lines: dict[Path_, int], name: str, overridden: dict[Pat
         if not any("team" in i.message and "not defined" in i.message for i in issues):
             # Node errors stop pydantic before the cross-reference pass; run it on the raw data so the
             # user still sees every error at once.
-            issues += [ConfigIssue(name, _line_of(path, lines), f"{_dotted(path)}: {message}")
-                       for path, message in undefined_teams(data)]
+            issues += [
+                ConfigIssue(name, _line_of(path, lines), f"{_dotted(path)}: {message}")
+                for path, message in undefined_teams(data)
+            ]
         raise ConfigError(issues) from None
 
 
@@ -132,9 +138,11 @@ def undefined_teams(data: Any) -> list[tuple[Path_, str]]:
     known = set(teams) if isinstance(teams, dict) else set()
     if not isinstance(models, dict) or not isinstance(teams, dict):
         return []
-    return [(("models", name, "team"), f"team {spec['team']!r} is not defined under `teams`")
-            for name, spec in models.items()
-            if isinstance(spec, dict) and isinstance(spec.get("team"), str) and spec["team"] not in known]
+    return [
+        (("models", name, "team"), f"team {spec['team']!r} is not defined under `teams`")
+        for name, spec in models.items()
+        if isinstance(spec, dict) and isinstance(spec.get("team"), str) and spec["team"] not in known
+    ]
 
 
 def _issues(exc: ValidationError, lines: dict[Path_, int], name: str, overridden: dict[Path_, str]):  # type: ignore[no-untyped-def]

@@ -52,8 +52,11 @@ class Kafka(Strict):
     )
     batch: Batch = Field(default_factory=Batch, description="When a batch is written.")  # type: ignore[arg-type]
     session_timeout_ms: int = Field(
-        6000, ge=1000, le=300_000, description="Consumer group session timeout; a dead consumer's "
-        "partitions move after this long. Group joins take about half of it."
+        6000,
+        ge=1000,
+        le=300_000,
+        description="Consumer group session timeout; a dead consumer's "
+        "partitions move after this long. Group joins take about half of it.",
     )
     heartbeat_interval_ms: int = Field(1000, ge=100, le=60_000, description="Consumer heartbeat interval.")
     fetch_max_wait_ms: int = Field(
@@ -88,8 +91,11 @@ class Store(Strict):
 
 class RejectLimit(Strict):
     ratio: float = Field(
-        0.95, gt=0, le=1, description="Stop ingest loudly when more than this share of the last `window` "
-        "messages was rejected (a misconfigured producer), instead of filling the dead-letter table."
+        0.95,
+        gt=0,
+        le=1,
+        description="Stop ingest loudly when more than this share of the last `window` "
+        "messages was rejected (a misconfigured producer), instead of filling the dead-letter table.",
     )
     window: int = Field(1000, ge=10, description="How many recent messages the reject ratio is taken over.")
 

@@ -1,0 +1,140 @@
+"""The ``monitor`` command line. Each command imports its work lazily so ``monitor --help`` stays fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.config_loader import DEFAULT_CONFIG_PATH
+
+app = typer.Typer(
+    name="monitor",
+    help="Model monitoring: ingest predictions and outcomes from Kafka into ClickHouse, detect drift and "
+    "decay, and alert the owning team.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Config file (YAML).", envvar="MONITOR_CONFIG")
+]
+
+
+@app.command("check-config")
+def check_config(
+    file: Annotated[Path | None, typer.Argument(help="Config file to check (default: --config).")] = None,
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """Validate a config file; print every error as file:line: message and exit 1 if there is any."""
+    from monitor.commands.check_config import check_config as run
+
+    raise typer.Exit(run(file or config))
+
+
+@app.command("config-schema")
+def config_schema(
+    output: Annotated[Path | None, typer.Option(help="Write the schema here instead of stdout.")] = None,
+) -> None:
+    """Print the JSON schema of the config file (kept in config/monitor.schema.json)."""
+    from monitor.commands.check_config import write_schema
+
+    write_schema(output)
+
+
+@app.command()
+def ingest(
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    max_messages: Annotated[
+        int | None, typer.Option(help="Stop after this many messages (all written and committed).")
+    ] = None,
+    idle_exit: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without a new message.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No live progress line; log lines only.")] = False,
+) -> None:
+    """Consume predictions and outcomes into the store until stopped (Ctrl-C / SIGTERM flush first)."""
+    from monitor.commands.ingest import run_ingest
+
+    raise typer.Exit(run_ingest(config, max_messages=max_messages, idle_exit=idle_exit, quiet=quiet))
+
+
+@app.command()
+def simulate(
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    model: Annotated[str, typer.Option(help="Model name from the config.")] = "churn",
+    count: Annotated[int, typer.Option(help="Number of prediction events.")] = 10_000,
+    rate: Annotated[float, typer.Option(help="Events per second to send; 0 = as fast as possible.")] = 0.0,
+    start: Annotated[
+        str | None, typer.Option(help="Event time of the first prediction (ISO-8601); default: now.")
+    ] = None,
+    interval_ms: Annotated[
+        float | None, typer.Option(help="Event-time step between predictions; default 1000/rate or 100.")
+    ] = None,
+    drift_at: Annotated[
+        int | None, typer.Option(help="Index of the first prediction with the injected changes.")
+    ] = None,
+    shift_features: Annotated[
+        str, typer.Option(help="Comma-separated numerical features whose mean shifts at --drift-at.")
+    ] = "",
+    shift_sd: Annotated[float, typer.Option(help="Size of the mean shift in standard deviations.")] = 0.5,
+    category_shift: Annotated[
+        str | None, typer.Option(help="FEATURE=CATEGORY:POINTS, e.g. plan=premium:10 (share +10 points).")
+    ] = None,
+    quality_drop: Annotated[
+        float, typer.Option(help="Accuracy points the model loses at --drift-at (e.g. 5).")
+    ] = 0.0,
+    outcome_delay_s: Annotated[
+        float, typer.Option(help="Event-time delay between a prediction and its outcome (seconds).")
+    ] = 3600.0,
+    invalid_share: Annotated[float, typer.Option(help="Share of deliberately malformed messages.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same traffic).")] = 7,
+) -> None:
+    """Send realistic prediction and delayed outcome events to Kafka, optionally with injected drift."""
+    from monitor.commands.simulate import SimulateOptions, run_simulate
+
+    options = SimulateOptions(
+        model=model,
+        count=count,
+        rate=rate,
+        start=start,
+        interval_ms=interval_ms,
+        drift_at=drift_at,
+        shift_features=tuple(f for f in shift_features.split(",") if f),
+        shift_sd=shift_sd,
+        category_shift=category_shift,
+        quality_drop=quality_drop,
+        outcome_delay_s=outcome_delay_s,
+        invalid_share=invalid_share,
+        seed=seed,
+    )
+    raise typer.Exit(run_simulate(config, options))
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded store keeps its data.")] = Path(
+        "demo-data"
+    ),
+    count: Annotated[int, typer.Option(help="Prediction events the simulator sends.")] = 20_000,
+) -> None:
+    """The whole system on this machine with no outside services: a tansu broker, chDB, the simulator
+    with a drift injected at a known time, and ingest; prints a summary at the end."""
+    from monitor.commands.demo import run_demo
+
+    raise typer.Exit(run_demo(data_dir=data_dir, count=count))
+
+
+@app.command()
+def run(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
+    """The main job: ingest plus metrics endpoint (drift jobs, alert router and pages join as they land)."""
+    from monitor.commands.ingest import run_ingest
+
+    raise typer.Exit(run_ingest(config, max_messages=None, idle_exit=None, quiet=False))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
