@@ -1,0 +1,134 @@
+"""Pure pieces of the ingest loop: turning messages into a write batch, the reject-rate limit, backoff.
+
+Nothing here does I/O or reads a clock: callers pass ``now`` values, so tests can drive time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from connectors.kafka.base import Message, TopicPartition
+from connectors.store.base import WriteBatch
+from monitor.config_model import ModelSpec
+from monitor.events import DeadLetter, InvalidMessage, Outcome, Prediction, SourcePosition
+from monitor.parsing import ParseLimits, parse_outcome, parse_prediction
+
+
+@dataclass(frozen=True)
+class TopicRoles:
+    """Which topic carries which kind of event."""
+
+    predictions: str
+    outcomes: str
+
+
+@dataclass
+class Parser:
+    """Parses a message by the role of its topic; rejects become dead letters, never exceptions."""
+
+    roles: TopicRoles
+    models: Mapping[str, ModelSpec]
+    limits: ParseLimits
+
+    def parse(self, message: Message, now_ms: int) -> Prediction | Outcome | DeadLetter:
+        parse: Callable[..., Prediction | Outcome] = (
+            parse_prediction if message.topic == self.roles.predictions else parse_outcome
+        )
+        try:
+            return parse(message.value, self.models, now_ms, self.limits)
+        except InvalidMessage as exc:
+            position = SourcePosition(message.topic, message.partition, message.offset)
+            return DeadLetter(position, message.value, exc.reason, exc.detail, now_ms)
+
+
+@dataclass
+class BatchBuilder:
+    """Collects parsed messages until the batch is full or old enough to write."""
+
+    max_messages: int
+    max_seconds: float
+    predictions: list[Prediction] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    messages: int = 0
+    started_at: float | None = None
+
+    def add(self, message: Message, parsed: Prediction | Outcome | DeadLetter, now: float) -> None:
+        if isinstance(parsed, Prediction):
+            self.predictions.append(parsed)
+        elif isinstance(parsed, Outcome):
+            self.outcomes.append(parsed)
+        else:
+            self.dead_letters.append(parsed)
+        tp = (message.topic, message.partition)
+        self.next_offsets[tp] = max(self.next_offsets.get(tp, 0), message.offset + 1)
+        self.messages += 1
+        if self.started_at is None:
+            self.started_at = now
+
+    def is_due(self, now: float) -> bool:
+        """Full, or holding messages for longer than ``max_seconds``."""
+        if self.messages >= self.max_messages:
+            return True
+        return self.started_at is not None and now - self.started_at >= self.max_seconds
+
+    def take(self, received_ms: int) -> tuple[WriteBatch, dict[TopicPartition, int], int]:
+        """The batch to write, the offsets to commit after it is durable, and its message count."""
+        batch = WriteBatch(self.predictions, self.outcomes, self.dead_letters, received_ms)
+        result = (batch, self.next_offsets, self.messages)
+        self.predictions, self.outcomes, self.dead_letters = [], [], []
+        self.next_offsets, self.messages, self.started_at = {}, 0, None
+        return result
+
+
+class RejectRateExceeded(RuntimeError):
+    """Nearly every recent message was rejected: the producer is misconfigured. Ingest stops loudly."""
+
+
+@dataclass
+class RejectRateLimit:
+    """Trips when more than ``ratio`` of the last ``window`` messages were rejected."""
+
+    ratio: float
+    window: int
+    _recent: deque[bool] = field(default_factory=deque)
+    _rejected: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def record(self, rejected: DeadLetter | None) -> None:
+        self._recent.append(rejected is not None)
+        self._rejected += rejected is not None
+        if rejected is not None:
+            self.reasons[rejected.reason.value] += 1
+        if len(self._recent) > self.window:
+            self._rejected -= self._recent.popleft()
+
+    def tripped(self) -> bool:
+        return len(self._recent) >= self.window and self._rejected > self.ratio * self.window
+
+    def explain(self) -> str:
+        top = ", ".join(f"{reason} x{n}" for reason, n in self.reasons.most_common(3))
+        return (
+            f"{self._rejected} of the last {len(self._recent)} messages were rejected "
+            f"(limit {self.ratio:.0%}); most common reasons: {top}. Check the producers' event format."
+        )
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff between store retries: 0.5 s, 1 s, 2 s ... capped at ``max_seconds``."""
+
+    max_seconds: float
+    first_seconds: float = 0.5
+    attempts: int = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.max_seconds, self.first_seconds * 2**self.attempts)
+        self.attempts += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempts = 0
