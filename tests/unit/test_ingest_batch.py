@@ -1,0 +1,92 @@
+"""Pure pieces of the ingest loop: batching, the reject-rate limit, backoff, parsing by topic role."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from connectors.kafka.base import Message
+from monitor.config_loader import load_config
+from monitor.events import DeadLetter, Outcome, Prediction, RejectReason, SourcePosition
+from monitor.ingest.batch import Backoff, BatchBuilder, Parser, RejectRateLimit, TopicRoles
+from monitor.parsing import ParseLimits
+
+NOW_MS = 1_780_000_000_000
+
+
+@pytest.fixture(scope="module")
+def parser() -> Parser:
+    config = load_config("config/monitor.yaml", env={})
+    return Parser(TopicRoles("preds", "outs"), config.models, ParseLimits.from_config(config.ingest))
+
+
+def message(topic: str, value: object, offset: int = 0, partition: int = 0) -> Message:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return Message(topic, partition, offset, raw, NOW_MS)
+
+
+def prediction_event(pid: str = "p1") -> dict[str, object]:
+    return {"model": "churn", "model_version": "v1", "prediction_id": pid, "timestamp": NOW_MS - 1000,
+            "features": {"tenure_months": 3, "plan": "basic"}, "prediction": "1", "score": 0.7}
+
+
+def test_parser_routes_by_topic_and_dead_letters_rejects(parser: Parser) -> None:
+    assert isinstance(parser.parse(message("preds", prediction_event()), NOW_MS), Prediction)
+    outcome = {"model": "churn", "prediction_id": "p1", "timestamp": NOW_MS, "label": "0"}
+    assert isinstance(parser.parse(message("outs", outcome), NOW_MS), Outcome)
+    dead = parser.parse(message("preds", b"{not json", offset=41, partition=2), NOW_MS)
+    assert isinstance(dead, DeadLetter)
+    assert dead.reason is RejectReason.MALFORMED_JSON
+    assert dead.position == SourcePosition("preds", 2, 41)
+    assert dead.raw == b"{not json"
+    # An outcome sent to the predictions topic is not a prediction: rejected, never crashes.
+    assert isinstance(parser.parse(message("preds", outcome), NOW_MS), DeadLetter)
+
+
+def test_batch_is_due_when_full_or_old_and_tracks_next_offsets(parser: Parser) -> None:
+    builder = BatchBuilder(max_messages=3, max_seconds=2.0)
+    assert not builder.is_due(100.0)
+    for offset in (5, 3):
+        m = message("preds", prediction_event(f"p{offset}"), offset=offset)
+        builder.add(m, parser.parse(m, NOW_MS), now=100.0)
+    assert not builder.is_due(101.9)
+    assert builder.is_due(102.0)
+    m = message("outs", b"[]", offset=9, partition=1)
+    builder.add(m, parser.parse(m, NOW_MS), now=100.5)
+    assert builder.is_due(100.5)
+    batch, offsets, count = builder.take(received_ms=NOW_MS)
+    assert count == 3
+    assert len(batch.predictions) == 2 and len(batch.dead_letters) == 1 and not batch.outcomes
+    assert offsets == {("preds", 0): 6, ("outs", 1): 10}
+    assert builder.messages == 0 and not builder.is_due(1e9)
+
+
+def dead_letter() -> DeadLetter:
+    return DeadLetter(SourcePosition("t", 0, 0), b"x", RejectReason.MALFORMED_JSON, "bad", NOW_MS)
+
+
+def test_reject_limit_trips_only_over_a_full_window() -> None:
+    limit = RejectRateLimit(ratio=0.9, window=10)
+    for _ in range(9):
+        limit.record(dead_letter())
+    assert not limit.tripped()  # window not full yet
+    limit.record(dead_letter())
+    assert limit.tripped()
+    assert "malformed_json x10" in limit.explain()
+
+
+def test_reject_limit_forgets_old_messages() -> None:
+    limit = RejectRateLimit(ratio=0.5, window=10)
+    for _ in range(10):
+        limit.record(dead_letter())
+    for _ in range(6):
+        limit.record(None)
+    assert not limit.tripped()  # 4 of the last 10 rejected
+
+
+def test_backoff_doubles_up_to_the_cap_and_resets() -> None:
+    backoff = Backoff(max_seconds=3.0)
+    assert [backoff.next_delay() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    backoff.reset()
+    assert backoff.next_delay() == 0.5
