@@ -27,6 +27,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
 
 Path_ = tuple[str | int, ...]
 
+MAX_DEPTH = 32  # far deeper than the schema goes
+
 
 @dataclass(frozen=True)
 class ConfigIssue:
@@ -86,11 +88,17 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[Path_, int]]:
 def _to_data(
     node: yaml.Node, path: Path_, lines: dict[Path_, int], issues: list[ConfigIssue], name: str
 ) -> Any:
-    lines[path] = node.start_mark.line + 1
+    line = lines[path] = node.start_mark.line + 1
+    if len(path) > MAX_DEPTH:  # only a recursive alias (&a [*a]) gets this deep; stop before Python does
+        issues.append(ConfigIssue(name, line, "nested too deeply (a recursive alias?)"))
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.SafeLoader(b"").construct_object(key_node)  # scalar keys only
+            if not isinstance(key_node, yaml.ScalarNode):
+                issues.append(ConfigIssue(name, key_node.start_mark.line + 1, "a key must be a plain name"))
+                continue
+            key = _scalar(key_node, issues, name)
             if key in result:
                 issues.append(ConfigIssue(name, key_node.start_mark.line + 1, f"duplicate key {key!r}"))
             result[key] = _to_data(value_node, (*path, key), lines, issues, name)
@@ -98,7 +106,17 @@ def _to_data(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_to_data(item, (*path, i), lines, issues, name) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader(b"").construct_object(node)
+    return _scalar(node, issues, name)
+
+
+def _scalar(node: yaml.Node, issues: list[ConfigIssue], name: str) -> Any:
+    try:
+        return yaml.SafeLoader(b"").construct_object(node)
+    except (yaml.YAMLError, ValueError):
+        # An unknown or unsafe tag (!!python/object) or a tag its text does not fit (!!int abc). The
+        # value itself is not quoted: it may be a secret.
+        issues.append(ConfigIssue(name, node.start_mark.line + 1, f"cannot read a value tagged {node.tag}"))
+        return None
 
 
 def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[Path_, str]:

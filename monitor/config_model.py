@@ -73,12 +73,17 @@ class Kafka(Strict):
 STORE_URL_PATTERN = re.compile(r"^(clickhouse://[^/\s]+(/[A-Za-z0-9_]*)?|chdb://\S*)$")
 
 
+DEFAULT_STORE_URL = "chdb://.monitor/chdb"
+
+
 class Store(Strict):
     url: SecretStr = Field(
-        SecretStr("chdb://.monitor/chdb"),
+        SecretStr(DEFAULT_STORE_URL),
         description="clickhouse://user:pass@host:9000/db for a ClickHouse server, or chdb:///path/to/dir "
         "(chdb://relative/dir) for the embedded store. Overridden by MONITOR_STORE_URL. "
         "It may hold a password, so it is never printed whole.",
+        # The schema would otherwise show the masked default ("**********") and no pattern.
+        json_schema_extra={"default": DEFAULT_STORE_URL, "pattern": STORE_URL_PATTERN.pattern},
     )
 
     @field_validator("url")
@@ -107,7 +112,10 @@ class Ingest(Strict):
     max_future_seconds: int = Field(
         86_400, ge=0, description="Timestamps further than this in the future are dead-lettered."
     )
-    reject_limit: RejectLimit = Field(default_factory=RejectLimit)  # type: ignore[arg-type]
+    reject_limit: RejectLimit = Field(
+        default_factory=RejectLimit,  # type: ignore[arg-type]
+        description="When a stream of rejects stops ingest instead of filling the dead-letter table.",
+    )
     metrics_port: int = Field(
         9108, ge=0, le=65535, description="Port of the Prometheus /metrics endpoint; 0 turns it off."
     )
@@ -152,9 +160,18 @@ class Config(Strict):
     """The whole file. Cross-references are checked here, after each node has checked itself."""
 
     version: Literal[1] = Field(..., description="Config format version. Must be 1.")
-    kafka: Kafka = Field(default_factory=Kafka)  # type: ignore[arg-type]
-    store: Store = Field(default_factory=Store)  # type: ignore[arg-type]
-    ingest: Ingest = Field(default_factory=Ingest)  # type: ignore[arg-type]
+    kafka: Kafka = Field(
+        default_factory=Kafka,  # type: ignore[arg-type]
+        description="The Kafka brokers, topics and consumer settings of the ingest.",
+    )
+    store: Store = Field(
+        default_factory=Store,  # type: ignore[arg-type]
+        description="Where events and metrics are stored: a ClickHouse server or embedded chDB.",
+    )
+    ingest: Ingest = Field(
+        default_factory=Ingest,  # type: ignore[arg-type]
+        description="Limits applied to incoming messages, and the ingest's own endpoints.",
+    )
     teams: dict[Name, Team] = Field(..., description="Teams that own models, by name.")
     models: dict[Name, ModelSpec] = Field(..., description="Monitored models, by name.")
 
