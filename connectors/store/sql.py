@@ -1,0 +1,181 @@
+"""The SQL text both stores run, so the ClickHouse server and chDB answer the very same statements.
+
+Everything here is in the subset that works on ClickHouse 18.16 and current engines (PLATFORM.md): reads
+use ``FINAL`` so a row written twice is read once; the labeled read is one ``ANY INNER JOIN`` between two
+aliased subqueries with ``USING``; no CTEs, window functions or ASOF joins. Values are inlined as
+escaped literals (the stores have no common parameter syntax); identifiers are checked and backquoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from connectors.store import schema
+from connectors.store.base import FeatureSelection
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_DATETIME_S = 2**32 - 1  # DateTime is a UInt32: larger bounds would wrap around
+
+
+class Kind(StrEnum):
+    """How a selected column is turned into a DataFrame column."""
+
+    TEXT = "text"  # object dtype, None for NULL
+    FLOAT = "float"  # float64, NaN for NULL
+    TIMESTAMP = "timestamp"  # epoch milliseconds -> datetime64[ns, UTC]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One selected column: its SQL alias, its DataFrame name and how to convert it."""
+
+    alias: str
+    name: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Select:
+    """A SELECT statement and the DataFrame columns its result becomes, in order."""
+
+    sql: str
+    outputs: tuple[Output, ...]
+
+
+PREDICTION_OUTPUTS = (
+    Output("prediction_id", "prediction_id", Kind.TEXT),
+    Output("timestamp_ms", "timestamp", Kind.TIMESTAMP),
+    Output("model_version", "model_version", Kind.TEXT),
+    Output("prediction", "prediction", Kind.TEXT),
+    Output("prediction_value", "prediction_value", Kind.FLOAT),
+    Output("score", "score", Kind.FLOAT),
+    Output("campaign_id", "campaign_id", Kind.TEXT),
+    Output("campaign_arm", "campaign_arm", Kind.TEXT),
+)
+LABEL_OUTPUTS = (
+    Output("o_label", "label", Kind.TEXT),
+    Output("o_label_value", "label_value", Kind.FLOAT),
+    Output("o_timestamp_ms", "outcome_timestamp", Kind.TIMESTAMP),
+)
+
+
+def literal(value: str) -> str:
+    """A ClickHouse string literal for ``value`` (backslash and quote escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def identifier(name: str) -> str:
+    """``name`` backquoted, after checking it is a plain identifier (no quoting tricks possible)."""
+    if not NAME.match(name):
+        raise ValueError(f"not a valid identifier: {name!r}")
+    return f"`{name}`"
+
+
+def table(database: str, name: str) -> str:
+    return f"{identifier(database)}.{identifier(name)}"
+
+
+def insert_prefix(database: str, name: str, columns: Sequence[tuple[str, str]]) -> str:
+    """``INSERT INTO db.t (cols)`` without a data clause: each transport appends its own."""
+    names = ", ".join(identifier(column) for column, _ in columns)
+    return f"INSERT INTO {table(database, name)} ({names})"
+
+
+def _feature_outputs(features: FeatureSelection) -> list[tuple[str, Output]]:
+    """(SQL expression, output) per selected feature, checked for bad or clashing names."""
+    picked = [("num", name, Kind.FLOAT) for name in features.numerical]
+    picked += [("cat", name, Kind.TEXT) for name in features.categorical]
+    taken = {output.name for output in PREDICTION_OUTPUTS + LABEL_OUTPUTS}
+    result = []
+    for position, (prefix, name, kind) in enumerate(picked):
+        identifier(name)
+        if name in taken:
+            raise ValueError(f"feature {name!r} is selected twice or clashes with a result column")
+        taken.add(name)
+        # Positional aliases: a feature may share its name with a stored column.
+        expression = f"{prefix}_values[indexOf({prefix}_names, {literal(name)})]"
+        result.append((expression, Output(f"_f{position}", name, kind)))
+    return result
+
+
+def _time_filter(start_ms: int, end_ms: int) -> str:
+    """``start_ms <= timestamp_ms < end_ms``, plus the same on event_time for partition pruning."""
+    low_s = min(max(start_ms, 0) // 1000, MAX_DATETIME_S)
+    high_s = min(max(end_ms - 1, 0) // 1000, MAX_DATETIME_S)
+    return (
+        f"event_time >= toDateTime({low_s}) AND event_time <= toDateTime({high_s})"
+        f" AND timestamp_ms >= {int(start_ms)} AND timestamp_ms < {int(end_ms)}"
+    )
+
+
+def _predictions_subquery(
+    database: str, model: str, start_ms: int, end_ms: int, features: list[tuple[str, Output]]
+) -> str:
+    columns = ["model"] + [output.alias for output in PREDICTION_OUTPUTS]
+    columns += [f"{expression} AS {output.alias}" for expression, output in features]
+    return (
+        f"SELECT {', '.join(columns)} FROM {table(database, schema.PREDICTIONS)} FINAL"
+        f" WHERE model = {literal(model)} AND {_time_filter(start_ms, end_ms)}"
+    )
+
+
+def predictions_select(
+    database: str, model: str, start_ms: int, end_ms: int, features: FeatureSelection
+) -> Select:
+    """Predictions of ``model`` in ``[start_ms, end_ms)``, each once, ordered by time then id."""
+    picked = _feature_outputs(features)
+    outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked)
+    sql = (
+        f"SELECT {', '.join(output.alias for output in outputs)}"
+        f" FROM ({_predictions_subquery(database, model, start_ms, end_ms, picked)})"
+        " ORDER BY timestamp_ms, prediction_id"
+    )
+    return Select(sql, outputs)
+
+
+def labeled_select(
+    database: str,
+    model: str,
+    start_ms: int,
+    end_ms: int,
+    features: FeatureSelection,
+    matured_before_ms: int,
+) -> Select:
+    """Predictions in the window made before ``matured_before_ms`` joined to their latest outcome."""
+    picked = _feature_outputs(features)
+    outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + LABEL_OUTPUTS
+    predictions = _predictions_subquery(database, model, start_ms, min(end_ms, matured_before_ms), picked)
+    outcomes = (
+        "SELECT model, prediction_id, label AS o_label, label_value AS o_label_value,"
+        f" timestamp_ms AS o_timestamp_ms FROM {table(database, schema.OUTCOMES)} FINAL"
+        f" WHERE model = {literal(model)}"
+    )
+    sql = (
+        f"SELECT {', '.join(output.alias for output in outputs)}"
+        f" FROM ({predictions}) AS p ANY INNER JOIN ({outcomes}) AS o USING (model, prediction_id)"
+        " ORDER BY timestamp_ms, prediction_id"
+    )
+    return Select(sql, outputs)
+
+
+def count_sql(database: str, name: str, model: str | None) -> str:
+    """Distinct rows of a predictions/outcomes table, of one model or all."""
+    where = "" if model is None else f" WHERE model = {literal(model)}"
+    return f"SELECT count() FROM {table(database, name)} FINAL{where}"
+
+
+def dead_letter_reasons_sql(database: str) -> str:
+    """Distinct dead letters per reason."""
+    return f"SELECT reason, count() FROM {table(database, schema.DEAD_LETTERS)} FINAL GROUP BY reason"
+
+
+def dead_letters_sql(database: str, limit: int) -> str:
+    """The newest dead letters. ``raw`` comes back hex-encoded: no text decoding on any transport."""
+    return (
+        "SELECT topic, `partition`, `offset`, hex(raw), reason, detail, received_ms"
+        f" FROM {table(database, schema.DEAD_LETTERS)} FINAL"
+        f" ORDER BY received_ms DESC, topic, `partition`, `offset` LIMIT {int(limit)}"
+    )

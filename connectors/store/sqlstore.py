@@ -1,0 +1,116 @@
+"""What both stores share: the ``Store`` methods written once over three transport primitives.
+
+A subclass only says how to run a statement, how to fetch a result as columns and how to insert
+columnar data (``_execute``, ``_select``, ``_insert``); the SQL text (``sql.py``), the insert data
+(``columns.py``) and the conversion of results to DataFrames and records are the same for both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from connectors.store import schema, sql
+from connectors.store.base import Counts, FeatureSelection, WriteBatch
+from connectors.store.columns import Columns, dead_letter_columns, outcome_columns, prediction_columns
+from monitor.events import DeadLetter, RejectReason, SourcePosition
+
+
+class SqlStore(ABC):
+    """A ``base.Store`` over a ClickHouse-compatible engine holding ``database``."""
+
+    def __init__(self, database: str) -> None:
+        sql.identifier(database)  # fail early on a name that cannot be used in SQL
+        self.database = database
+
+    @abstractmethod
+    def _execute(self, statement: str) -> None:
+        """Run a statement that returns nothing."""
+
+    @abstractmethod
+    def _select(self, statement: str, width: int) -> list[Sequence[Any]]:
+        """Run a SELECT returning ``width`` columns; one sequence per column (empty if no rows)."""
+
+    @abstractmethod
+    def _insert(self, table: str, columns: Sequence[tuple[str, str]], data: Columns) -> None:
+        """Insert columnar ``data`` (one list per schema column, in order) into ``table``."""
+
+    def ensure_schema(self) -> None:
+        for statement in schema.create_statements(self.database):
+            self._execute(statement)
+
+    def ping(self) -> None:
+        self._select("SELECT 1", 1)
+
+    def write(self, batch: WriteBatch) -> None:
+        if batch.predictions:
+            data = prediction_columns(batch.predictions, batch.received_ms)
+            self._insert(schema.PREDICTIONS, schema.PREDICTION_COLUMNS, data)
+        if batch.outcomes:
+            data = outcome_columns(batch.outcomes, batch.received_ms)
+            self._insert(schema.OUTCOMES, schema.OUTCOME_COLUMNS, data)
+        if batch.dead_letters:
+            data = dead_letter_columns(batch.dead_letters, batch.received_ms)
+            self._insert(schema.DEAD_LETTERS, schema.DEAD_LETTER_COLUMNS, data)
+
+    def read_predictions(
+        self, model: str, start_ms: int, end_ms: int, features: FeatureSelection
+    ) -> pd.DataFrame:
+        return self._frame(sql.predictions_select(self.database, model, start_ms, end_ms, features))
+
+    def read_labeled(
+        self, model: str, start_ms: int, end_ms: int, features: FeatureSelection, matured_before_ms: int
+    ) -> pd.DataFrame:
+        select = sql.labeled_select(self.database, model, start_ms, end_ms, features, matured_before_ms)
+        return self._frame(select)
+
+    def counts(self, model: str | None = None) -> Counts:
+        predictions = self._select(sql.count_sql(self.database, schema.PREDICTIONS, model), 1)
+        outcomes = self._select(sql.count_sql(self.database, schema.OUTCOMES, model), 1)
+        reasons, numbers = self._select(sql.dead_letter_reasons_sql(self.database), 2)
+        by_reason = {str(reason): int(n) for reason, n in zip(reasons, numbers, strict=True)}
+        return Counts(
+            predictions=int(predictions[0][0]),
+            outcomes=int(outcomes[0][0]),
+            dead_letters=sum(by_reason.values()),
+            dead_letters_by_reason=by_reason,
+        )
+
+    def read_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        columns = self._select(sql.dead_letters_sql(self.database, limit), 7)
+        return [_dead_letter(*row) for row in zip(*columns, strict=True)]
+
+    def _frame(self, select: sql.Select) -> pd.DataFrame:
+        columns = self._select(select.sql, len(select.outputs))
+        return pd.DataFrame(
+            {
+                output.name: _series(output.kind, values)
+                for output, values in zip(select.outputs, columns, strict=True)
+            }
+        )
+
+
+def _series(kind: sql.Kind, values: Sequence[Any]) -> pd.Series:
+    """One DataFrame column with the dtype ``base.Store`` promises for its kind."""
+    if kind is sql.Kind.FLOAT:
+        return pd.Series(np.asarray(values, dtype=np.float64))  # None -> NaN
+    if kind is sql.Kind.TIMESTAMP:
+        millis = np.asarray(values, dtype=np.int64)
+        return pd.Series(pd.to_datetime(millis, unit="ms", utc=True).as_unit("ns"))
+    return pd.Series(list(values), dtype=object)
+
+
+def _dead_letter(
+    topic: str, partition: int, offset: int, raw_hex: str, reason: str, detail: str, received_ms: int
+) -> DeadLetter:
+    return DeadLetter(
+        position=SourcePosition(topic=str(topic), partition=int(partition), offset=int(offset)),
+        raw=bytes.fromhex(str(raw_hex)),
+        reason=RejectReason(str(reason)),
+        detail=str(detail),
+        received_ms=int(received_ms),
+    )
