@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from connectors.store import schema
@@ -101,12 +102,23 @@ def _feature_outputs(features: FeatureSelection) -> list[tuple[str, Output]]:
     return result
 
 
+def _month(epoch_s: int) -> int:
+    moment = datetime.fromtimestamp(min(max(epoch_s, 0), MAX_DATETIME_S), tz=UTC)
+    return moment.year * 100 + moment.month
+
+
 def _time_filter(start_ms: int, end_ms: int) -> str:
-    """``start_ms <= timestamp_ms < end_ms``, plus the same on event_time for partition pruning."""
-    low_s = min(max(start_ms, 0) // 1000, MAX_DATETIME_S)
-    high_s = min(max(end_ms - 1, 0) // 1000, MAX_DATETIME_S)
+    """``start_ms <= timestamp_ms < end_ms``, plus the months it spans to skip other partitions.
+
+    The month bound is on the partition key expression on purpose: a finer bound on ``event_time``
+    lets the engine skip single parts by their min/max time, and a skipped part can hold the newer
+    version of a row FINAL would otherwise have replaced (seen on 18.16). Whole partitions are safe
+    to skip: FINAL never merges rows across partitions (so a prediction id sent again with a time in
+    another month stays twice, once per month; replays of the same event are always merged).
+    """
+    first, last = _month(start_ms // 1000), _month((end_ms - 1) // 1000)
     return (
-        f"event_time >= toDateTime({low_s}) AND event_time <= toDateTime({high_s})"
+        f"toYYYYMM(event_time) >= {first} AND toYYYYMM(event_time) <= {last}"
         f" AND timestamp_ms >= {int(start_ms)} AND timestamp_ms < {int(end_ms)}"
     )
 

@@ -151,6 +151,13 @@ def test_the_same_batch_written_twice_is_read_once(store: Store) -> None:
     assert len(store.read_dead_letters()) == 1
 
 
+def test_a_prediction_sent_again_with_another_time_is_read_at_the_latest(store: Store) -> None:
+    store.write(WriteBatch(predictions=[prediction("p1", T0)], received_ms=T0))
+    store.write(WriteBatch(predictions=[prediction("p1", T0 + 10 * MINUTE)], received_ms=T0 + 1))
+    assert ids(store.read_predictions("churn", T0, T0 + 1, NO_FEATURES)) == []
+    assert ids(store.read_predictions("churn", T0, T0 + 11 * MINUTE, NO_FEATURES)) == ["p1"]
+
+
 def test_read_labeled_joins_the_latest_outcome_of_mature_predictions(store: Store) -> None:
     store.write(WriteBatch(outcomes=[outcome("early", "0")], received_ms=T0))  # before its prediction
     predictions = [prediction(pid, T0 + i) for i, pid in enumerate(["early", "twice", "none", "young"])]
