@@ -118,31 +118,29 @@ def parse_outcome(raw: bytes, models: Mapping[str, ModelSpec], now_ms: int, limi
 # --- the message as a whole -------------------------------------------------------------------------
 
 
-def _reject(reason: RejectReason, detail: str) -> InvalidMessage:
-    return InvalidMessage(reason, detail)
-
-
 def _decode(raw: bytes, limits: ParseLimits) -> dict[str, Any]:
     # Size first: decoding a huge message is exactly the cost the limit exists to avoid.
     if len(raw) > limits.max_message_bytes:
         detail = f"message is {len(raw)} bytes; the limit is {limits.max_message_bytes}"
-        raise _reject(RejectReason.OVERSIZED, detail)
+        raise InvalidMessage(RejectReason.OVERSIZED, detail)
     if not raw:
-        raise _reject(RejectReason.MALFORMED_JSON, "empty message")
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, "empty message")
     try:
         obj = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise _reject(RejectReason.MALFORMED_JSON, f"not valid UTF-8 at byte {exc.start}") from None
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, f"not valid UTF-8 at byte {exc.start}") from None
     except RecursionError:
-        raise _reject(RejectReason.MALFORMED_JSON, "not valid JSON: nested too deeply") from None
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, "not valid JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, or an integer longer than Python's digit limit
-        raise _reject(RejectReason.MALFORMED_JSON, f"not valid JSON: {_clip(str(exc), 120)}") from None
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, f"not valid JSON: {_clip(str(exc), 120)}") from None
     if type(obj) is not dict:
-        raise _reject(RejectReason.NOT_AN_OBJECT, f"the message must be a JSON object, not {_kind(obj)}")
+        raise InvalidMessage(
+            RejectReason.NOT_AN_OBJECT, f"the message must be a JSON object, not {_kind(obj)}"
+        )
     # Only a \ud... escape can produce a lone surrogate, so the costly check runs only then.
     if (b"\\ud" in raw or b"\\uD" in raw) and not _utf8_safe(obj):
         detail = "a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff); it is not UTF-8 text"
-        raise _reject(RejectReason.BAD_VALUE, detail)
+        raise InvalidMessage(RejectReason.BAD_VALUE, detail)
     return obj
 
 
@@ -157,12 +155,12 @@ def _utf8_safe(obj: Any) -> bool:
 def _model(obj: dict[str, Any], models: Mapping[str, ModelSpec]) -> tuple[str, ModelSpec]:
     name = _required(obj, "model")
     if type(name) is not str:
-        raise _reject(RejectReason.WRONG_TYPE, f"model must be a string, not {_kind(name)}")
+        raise InvalidMessage(RejectReason.WRONG_TYPE, f"model must be a string, not {_kind(name)}")
     spec = models.get(name)
     if spec is None:
         known = ", ".join(sorted(models)[:5]) + (", ..." if len(models) > 5 else "")
         detail = f"model {_show(name)} is not in the config (known: {known or 'none'})"
-        raise _reject(RejectReason.UNKNOWN_MODEL, detail)
+        raise InvalidMessage(RejectReason.UNKNOWN_MODEL, detail)
     return name, spec
 
 
@@ -170,7 +168,7 @@ def _required(obj: dict[str, Any], key: str) -> Any:
     value = obj.get(key)
     if value is None:
         state = "is null" if key in obj else "is missing"
-        raise _reject(RejectReason.MISSING_FIELD, f"required field {key!r} {state}")
+        raise InvalidMessage(RejectReason.MISSING_FIELD, f"required field {key!r} {state}")
     return value
 
 
@@ -184,7 +182,7 @@ def _id_text(value: Any, where: str) -> str:
         return _text(str(value), where)
     if kind is not str:
         hint = " (send it as a string)" if kind is float else ""
-        raise _reject(
+        raise InvalidMessage(
             RejectReason.WRONG_TYPE, f"{where} must be a string or integer, not {_kind(value)}{hint}"
         )
     return _text(value, where)
@@ -192,10 +190,10 @@ def _id_text(value: Any, where: str) -> str:
 
 def _text(value: str, where: str) -> str:
     if not value:
-        raise _reject(RejectReason.BAD_VALUE, f"{where} is an empty string")
+        raise InvalidMessage(RejectReason.BAD_VALUE, f"{where} is an empty string")
     if len(value) > MAX_TEXT_CHARS:
         detail = f"{where} is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}"
-        raise _reject(RejectReason.BAD_VALUE, detail)
+        raise InvalidMessage(RejectReason.BAD_VALUE, detail)
     return value
 
 
@@ -211,11 +209,11 @@ def _timestamp(obj: dict[str, Any], now_ms: int, limits: ParseLimits) -> int:
         ms = _epoch_ms(value)
     else:
         detail = f"timestamp must be ISO-8601 text or epoch milliseconds, not {_kind(value)}"
-        raise _reject(RejectReason.BAD_TIMESTAMP, detail)
+        raise InvalidMessage(RejectReason.BAD_TIMESTAMP, detail)
     if ms > now_ms + limits.max_future_ms:
         ahead = _duration(ms - now_ms)
         detail = f"timestamp {_iso(ms)} is {ahead} ahead of now (limit {_duration(limits.max_future_ms)})"
-        raise _reject(RejectReason.FUTURE_TIMESTAMP, detail)
+        raise InvalidMessage(RejectReason.FUTURE_TIMESTAMP, detail)
     return ms
 
 
@@ -224,19 +222,21 @@ def _iso_ms(text: str) -> int:
         moment = datetime.fromisoformat(text)
     except ValueError:
         detail = f"timestamp {_show(text)} is not ISO-8601 text (e.g. 2024-05-01T12:00:00Z)"
-        raise _reject(RejectReason.BAD_TIMESTAMP, detail) from None
+        raise InvalidMessage(RejectReason.BAD_TIMESTAMP, detail) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # the contract's default zone
     # Integer arithmetic: moment.timestamp() * 1000 can land a millisecond off.
     ms: int = (moment - _EPOCH) // _ONE_MS
     if not _MIN_MS <= ms < _MAX_MS:
-        raise _reject(RejectReason.BAD_TIMESTAMP, f"timestamp {_show(text)} is not between 2001 and 2200")
+        raise InvalidMessage(
+            RejectReason.BAD_TIMESTAMP, f"timestamp {_show(text)} is not between 2001 and 2200"
+        )
     return ms
 
 
 def _epoch_ms(value: float) -> int:
     if not math.isfinite(value):
-        raise _reject(RejectReason.BAD_TIMESTAMP, f"timestamp {_show(value)} is not a finite number")
+        raise InvalidMessage(RejectReason.BAD_TIMESTAMP, f"timestamp {_show(value)} is not a finite number")
     if _MIN_MS <= value < _MAX_MS:
         return int(value)
     if _MIN_MS <= value * 1000 < _MAX_MS:
@@ -247,7 +247,7 @@ def _epoch_ms(value: float) -> int:
         detail = f"timestamp {_show(value)} is negative"
     else:
         detail = f"timestamp {_show(value)} (epoch ms) is not between 2001 and 2200"
-    raise _reject(RejectReason.BAD_TIMESTAMP, detail)
+    raise InvalidMessage(RejectReason.BAD_TIMESTAMP, detail)
 
 
 def _iso(ms: int) -> str:
@@ -268,7 +268,7 @@ def _duration(ms: int) -> str:
 def _features(obj: dict[str, Any]) -> dict[str, Any]:
     features = _required(obj, "features")
     if type(features) is not dict:
-        raise _reject(RejectReason.WRONG_TYPE, f"features must be an object, not {_kind(features)}")
+        raise InvalidMessage(RejectReason.WRONG_TYPE, f"features must be an object, not {_kind(features)}")
     return features
 
 
@@ -348,13 +348,13 @@ def _class(value: Any, where: str) -> tuple[str, float | None]:
     if kind is int:
         return _text(str(value), where), float(value) if -1e308 < value < 1e308 else None
     if kind is float and value - value == 0.0 and value == int(value):
-        return str(int(value)), value
+        return _text(str(int(value)), where), value
     if kind is float:
         detail = (
             f"{where} {_show(value)} is not a class (send a string, integer or boolean; scores go in score)"
         )
-        raise _reject(RejectReason.BAD_VALUE, detail)
-    raise _reject(
+        raise InvalidMessage(RejectReason.BAD_VALUE, detail)
+    raise InvalidMessage(
         RejectReason.WRONG_TYPE, f"{where} must be a string, integer or boolean, not {_kind(value)}"
     )
 
@@ -362,12 +362,12 @@ def _class(value: Any, where: str) -> tuple[str, float | None]:
 def _finite(value: Any, where: str) -> float:
     kind = type(value)
     if kind is not int and kind is not float:
-        raise _reject(RejectReason.WRONG_TYPE, f"{where} must be a number, not {_kind(value)}")
+        raise InvalidMessage(RejectReason.WRONG_TYPE, f"{where} must be a number, not {_kind(value)}")
     if kind is int and not -1e308 < value < 1e308:
-        raise _reject(RejectReason.BAD_VALUE, f"{where} {_show(value)} is too large")
+        raise InvalidMessage(RejectReason.BAD_VALUE, f"{where} {_show(value)} is too large")
     number = float(value)
     if not math.isfinite(number):
-        raise _reject(RejectReason.BAD_VALUE, f"{where} is {_show(value)}, not a finite number")
+        raise InvalidMessage(RejectReason.BAD_VALUE, f"{where} is {_show(value)}, not a finite number")
     return number
 
 
@@ -379,13 +379,13 @@ def _probabilities(value: Any) -> dict[str, float]:
     if value is None:
         return {}
     if type(value) is not dict:
-        raise _reject(RejectReason.WRONG_TYPE, f"probabilities must be an object, not {_kind(value)}")
+        raise InvalidMessage(RejectReason.WRONG_TYPE, f"probabilities must be an object, not {_kind(value)}")
     result: dict[str, float] = {}
     for label, p in value.items():
         number = _finite(p, f"probabilities[{_show(label)}]") if type(p) is not float else p
         if not 0.0 <= number <= 1.0:  # also false for NaN
             detail = f"probabilities[{_show(label)}] is {_show(p)}, not between 0 and 1"
-            raise _reject(RejectReason.BAD_VALUE, detail)
+            raise InvalidMessage(RejectReason.BAD_VALUE, detail)
         result[_text(label, "a probabilities label")] = number
     return result
 
@@ -394,10 +394,10 @@ def _segment(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if type(value) is not dict:
-        raise _reject(RejectReason.WRONG_TYPE, f"segment must be an object, not {_kind(value)}")
+        raise InvalidMessage(RejectReason.WRONG_TYPE, f"segment must be an object, not {_kind(value)}")
     for key, text in value.items():
         if type(text) is not str:
-            raise _reject(
+            raise InvalidMessage(
                 RejectReason.WRONG_TYPE, f"segment[{_show(key)}] must be a string, not {_kind(text)}"
             )
         _text(key, "a segment key")
@@ -410,11 +410,11 @@ def _campaign(value: Any) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
     if type(value) is not dict:
-        raise _reject(RejectReason.WRONG_TYPE, f"campaign must be an object, not {_kind(value)}")
+        raise InvalidMessage(RejectReason.WRONG_TYPE, f"campaign must be an object, not {_kind(value)}")
     campaign_id = _id_text(_required_in(value, "id", "campaign"), "campaign.id")
     arm = _required_in(value, "arm", "campaign")
     if type(arm) is not str or arm not in _ARMS:
-        raise _reject(
+        raise InvalidMessage(
             RejectReason.BAD_VALUE, f"campaign.arm is {_show(arm)}; it must be 'treatment' or 'control'"
         )
     return campaign_id, arm
@@ -423,7 +423,9 @@ def _campaign(value: Any) -> tuple[str | None, str | None]:
 def _required_in(obj: dict[str, Any], key: str, parent: str) -> Any:
     value = obj.get(key)
     if value is None:
-        raise _reject(RejectReason.MISSING_FIELD, f"required field '{parent}.{key}' is missing or null")
+        raise InvalidMessage(
+            RejectReason.MISSING_FIELD, f"required field '{parent}.{key}' is missing or null"
+        )
     return value
 
 
