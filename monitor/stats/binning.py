@@ -34,7 +34,7 @@ class Counts(NamedTuple):
 
     reference: IntArray
     current: IntArray
-    binning: str  # "sturges" or "values"
+    binning: str  # "sturges", "sturges_distinct" (Hellinger) or "values"
     bins: list[float] | list[object]
 
 
@@ -90,6 +90,26 @@ def evidently_counts(reference: AnyArray, current: AnyArray, column_type: Column
         counts = (histogram_counts(reference, edges), histogram_counts(current, edges))
         return Counts(*counts, "sturges", edges.tolist())
     return category_counts(reference, current)
+
+
+def distinct_sturges_counts(reference: NumArray, current: NumArray) -> Counts:
+    """Evidently's numerical Hellinger binning: Sturges edges over the *distinct* values of both samples."""
+    distinct = np.union1d(reference, current)
+    integer = bool(np.issubdtype(distinct.dtype, np.integer))
+    edges = sturges_edges(distinct.min(), distinct.max(), distinct.size, integer=integer)
+    counts = (histogram_counts(reference, edges), histogram_counts(current, edges))
+    return Counts(*counts, "sturges_distinct", edges.tolist())
+
+
+def count_pair(reference_counts: npt.ArrayLike, current_counts: npt.ArrayLike) -> tuple[IntArray, IntArray]:
+    """Two aligned 1-D vectors of non-negative whole counts, as int64; ``ValueError`` otherwise."""
+    pair = np.asarray(reference_counts), np.asarray(current_counts)
+    if pair[0].shape != pair[1].shape or pair[0].ndim != 1:
+        raise ValueError(f"count vectors must be 1-D and aligned, got {pair[0].shape} and {pair[1].shape}")
+    for counts in pair:
+        if counts.size and (not np.all(np.isfinite(counts)) or np.any(counts < 0) or np.any(counts % 1)):
+            raise ValueError(f"counts must be non-negative whole numbers, got {counts.tolist()[:10]}")
+    return pair[0].astype(np.int64), pair[1].astype(np.int64)
 
 
 def shares(counts: IntArray) -> FloatArray:

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from monitor.stats.binning import category_counts, require_categorical
+from monitor.stats.binning import category_counts, count_pair, require_categorical
 from monitor.stats.result import ColumnType, DriftResult, MethodInfo, Rule
 
 _CAT = (ColumnType.CATEGORICAL,)
@@ -29,9 +29,7 @@ def chisquare_from_counts(
     are dropped (Evidently never sees them). As in Evidently, a category seen only in current gives an
     infinite statistic and p = 0, and a single category gives p = NaN (no degrees of freedom: no drift).
     """
-    ref, cur = np.asarray(reference_counts, np.float64), np.asarray(current_counts, np.float64)
-    if ref.shape != cur.shape or ref.ndim != 1:
-        raise ValueError(f"count vectors must be 1-D and aligned, got {ref.shape} and {cur.shape}")
+    ref, cur = (counts.astype(np.float64) for counts in count_pair(reference_counts, current_counts))
     seen = (ref > 0) | (cur > 0)
     ref, cur = ref[seen], cur[seen]
     if ref.sum() == 0 or cur.sum() == 0:

@@ -44,10 +44,7 @@ def _details(counts: Counts) -> dict[str, object]:
 
 
 def _pair(reference_counts: npt.ArrayLike, current_counts: npt.ArrayLike) -> tuple[Counts, dict[str, object]]:
-    ref, cur = np.asarray(reference_counts, np.int64), np.asarray(current_counts, np.int64)
-    if ref.shape != cur.shape or ref.ndim != 1:
-        raise ValueError(f"count vectors must be 1-D and aligned, got {ref.shape} and {cur.shape}")
-    counts = Counts(ref, cur, "given", [])
+    counts = Counts(*binning.count_pair(reference_counts, current_counts), "given", [])
     return counts, _details(counts)
 
 
@@ -62,7 +59,7 @@ def psi_from_counts(
     return PSI.result(psi_score(counts.reference, counts.current), threshold, details)
 
 
-def psi_score(reference_counts: npt.NDArray[np.int64], current_counts: npt.NDArray[np.int64]) -> float:
+def psi_score(reference_counts: binning.IntArray, current_counts: binning.IntArray) -> float:
     """PSI of counts over shared bins, with Evidently's zero filling (also used by ``psi_quantile``)."""
     ref = binning.fill_zeroes(binning.shares(reference_counts))
     cur = binning.fill_zeroes(binning.shares(current_counts))
@@ -161,15 +158,8 @@ def hellinger(
     if column_type is ColumnType.CATEGORICAL:
         counts = _counts(reference, current, column_type)
     else:
-        ref, cur = (
-            binning.require_numeric(reference, "reference"),
-            binning.require_numeric(current, "current"),
-        )
-        distinct = np.union1d(ref, cur)
-        integer = bool(np.issubdtype(distinct.dtype, np.integer))
-        edges = binning.sturges_edges(distinct.min(), distinct.max(), distinct.size, integer=integer)
-        pair = (binning.histogram_counts(ref, edges), binning.histogram_counts(cur, edges))
-        counts = Counts(*pair, "sturges_distinct", edges.tolist())
+        ref = binning.require_numeric(reference, "reference")
+        counts = binning.distinct_sturges_counts(ref, binning.require_numeric(current, "current"))
     return _with(hellinger_from_counts(counts.reference, counts.current, threshold=threshold), counts)
 
 

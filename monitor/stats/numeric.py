@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from monitor.stats.binning import NumArray, require_numeric
-from monitor.stats.result import ColumnType, DriftResult, MethodInfo, Rule
+from monitor.stats.binning import NumArray, count_pair, require_numeric
+from monitor.stats.result import ColumnType, DriftResult, FloatArray, MethodInfo, Rule
 
 _NUM = (ColumnType.NUMERICAL,)
 KS = MethodInfo("ks", _NUM, 0.05, Rule.P_AT_MOST, description="Kolmogorov-Smirnov p-value")
@@ -39,6 +39,14 @@ def _sizes(ref: NumArray, cur: NumArray) -> dict[str, object]:
     return {"n_reference": int(ref.size), "n_current": int(cur.size)}
 
 
+def _support(values: npt.ArrayLike, size: int) -> FloatArray:
+    """The ascending, distinct values the counts of a ``*_from_value_counts`` call refer to."""
+    support = np.asarray(values, np.float64)
+    if support.shape != (size,) or np.any(np.diff(support) <= 0):
+        raise ValueError(f"values must be {size} strictly ascending numbers, one per count")
+    return support
+
+
 def ks(reference: npt.ArrayLike, current: npt.ArrayLike, *, threshold: float | None = None) -> DriftResult:
     """Two-sided two-sample KS (``scipy.stats.ks_2samp``); the score is the p-value.
 
@@ -63,8 +71,8 @@ def ks_from_value_counts(
     Exactly ``ks`` (same D, same p-value: exact below 10 000 rows a side, asymptotic above). With counts
     per *bin* instead (values = upper edges), D is a lower bound of the raw-data D: fewer drift flags.
     """
-    support = np.asarray(values, np.float64)
-    ref, cur = np.asarray(reference_counts, np.int64), np.asarray(current_counts, np.int64)
+    ref, cur = count_pair(reference_counts, current_counts)
+    support = _support(values, ref.size)
     n_ref, n_cur = int(ref.sum()), int(cur.sum())
     if n_ref == 0 or n_cur == 0:
         raise ValueError("ks_from_value_counts: a side has no rows")
@@ -100,8 +108,8 @@ def wasserstein_from_counts(
     reference. Equal to ``wasserstein`` (up to float rounding) with per-value counts; with per-bin counts
     at bin centres the error is at most one bin width.
     """
-    support = np.asarray(values, np.float64)
-    ref, cur = np.asarray(reference_counts, np.float64), np.asarray(current_counts, np.float64)
+    ref, cur = (counts.astype(np.float64) for counts in count_pair(reference_counts, current_counts))
+    support = _support(values, ref.size)
     gap = np.abs(np.cumsum(ref) / ref.sum() - np.cumsum(cur) / cur.sum())[:-1]
     score = float(np.sum(gap * np.diff(support))) / max(reference_std, MIN_NORM)
     details = {"n_reference": int(ref.sum()), "n_current": int(cur.sum()), "reference_std": reference_std}

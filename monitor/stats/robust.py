@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from monitor.stats.binning import IntArray, require_numeric
+from monitor.stats.binning import IntArray, count_pair, require_numeric
 from monitor.stats.distances import psi_score
 from monitor.stats.result import ColumnType, DriftResult, FloatArray, MethodInfo, Rule
 
@@ -66,9 +66,7 @@ def psi_quantile_from_counts(
     Summary needed: the reference's inner edges (``robust_edges`` or store quantiles), then per window
     the counts in the open-ended bins (see ``open_bin_counts`` for the SQL).
     """
-    ref, cur = np.asarray(reference_counts, np.int64), np.asarray(current_counts, np.int64)
-    if ref.shape != cur.shape or ref.ndim != 1:
-        raise ValueError(f"count vectors must be 1-D and aligned, got {ref.shape} and {cur.shape}")
+    ref, cur = count_pair(reference_counts, current_counts)
     details = {"n_reference": int(ref.sum()), "n_current": int(cur.sum()), "n_bins": int(ref.size)}
     return PSI_QUANTILE.result(psi_score(ref, cur), threshold, {**details, "binning": "reference_quantiles"})
 

@@ -36,3 +36,21 @@ def evidently() -> EvidentlyRunner:
         return stattest(pd.Series(np.array(reference)), pd.Series(np.array(current)), kind, threshold)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def evidently_stattest() -> Callable[[str], Any]:
+    """``evidently_stattest(name)`` -> Evidently's registered ``StatTest`` (types, default threshold)."""
+    pytest.importorskip("evidently")
+    from evidently.legacy.calculations.stattests.registry import get_registered_stattest
+    from evidently.legacy.core import ColumnType as EvColumnType
+
+    def find(name: str) -> Any:
+        for kind in (EvColumnType.Numerical, EvColumnType.Categorical):
+            try:
+                return get_registered_stattest(name, kind)
+            except ValueError:
+                continue
+        raise LookupError(name)
+
+    return find
