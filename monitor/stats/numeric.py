@@ -68,7 +68,7 @@ def ks_from_value_counts(
     """KS from counts per value: ``values`` ascending, each side's count of rows equal to that value.
 
     Summary needed: ``SELECT x, count() ... GROUP BY x`` for both windows, aligned on the union of values.
-    Exactly ``ks`` (same D, same p-value: exact below 10 000 rows a side, asymptotic above). With counts
+    Exactly ``ks`` (same D and p-value: exact up to 10 000 rows a side, asymptotic above). With counts
     per *bin* instead (values = upper edges), D is a lower bound of the raw-data D: fewer drift flags.
     """
     ref, cur = count_pair(reference_counts, current_counts)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -85,3 +87,9 @@ def test_counts_forms_are_registered(name: str) -> None:
     assert from_counts is not None
     result = from_counts([10, 20, 30], [10, 20, 30])
     assert result.method == name and not result.drifted
+
+
+def test_importing_the_package_does_not_import_evidently() -> None:
+    """Evidently costs seconds and hundreds of MB to import; production code must not pull it in."""
+    code = "import sys, monitor.stats; sys.exit('evidently' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
