@@ -35,6 +35,10 @@ class Source(Protocol):
     def commit(self, next_offsets: Mapping[TopicPartition, int]) -> None:
         """Commit, per partition, the offset of the next message to read (last processed + 1)."""
 
+    def is_assigned(self) -> bool:
+        """Whether the group gave this member partitions yet (joining takes a few seconds)."""
+        ...
+
     def pause(self) -> None:
         """Stop fetching (while the store is down) but stay in the group; ``poll`` returns nothing."""
 

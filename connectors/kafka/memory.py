@@ -66,6 +66,9 @@ class MemorySource:
         for tp, offset in next_offsets.items():
             self._broker.committed[(self._group, tp)] = offset
 
+    def is_assigned(self) -> bool:
+        return True
+
     def pause(self) -> None:
         self._paused = True
 

@@ -77,6 +77,9 @@ class KafkaSource:
             # deduplicates. Not an error worth stopping for.
             log.warning("offset commit refused after a rebalance (rows are written; replays dedupe): %s", exc)
 
+    def is_assigned(self) -> bool:
+        return bool(self._consumer.assignment())
+
     def pause(self) -> None:
         self._consumer.pause(*self._consumer.assignment())
 

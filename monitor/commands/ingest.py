@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import time
@@ -103,7 +104,8 @@ def _consume(
     serve_metrics(config.ingest.metrics_port)
     started = time.monotonic()
     try:
-        with Live(console=console, refresh_per_second=2, transient=True, disable=quiet) as live:
+        live = Live(console=console, refresh_per_second=2, transient=True)
+        with live if not quiet else contextlib.nullcontext():
             stats = pipeline.run(max_messages, idle_exit, on_progress=_progress(live, started, quiet))
     except RejectRateExceeded as exc:
         log.error("ingest stopped: %s", exc)

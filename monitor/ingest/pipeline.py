@@ -111,8 +111,8 @@ class IngestPipeline:
             limit = self.settings.batch_max_messages if remaining is None else remaining
             received = self._consume(min(self.settings.batch_max_messages, limit))
             now = self.clock()
-            if received:
-                last_message = now
+            if received or not self.source.is_assigned():
+                last_message = now  # the idle clock starts once the group has given us partitions
             if self._limit.tripped():
                 self._flush()
                 raise RejectRateExceeded(self._limit.explain())

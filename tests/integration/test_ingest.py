@@ -38,7 +38,14 @@ def raw_prediction_rows(url: str) -> int:
     """Rows on disk, before deduplication (FINAL is what readers see)."""
     parsed = urlparse(url)
     client = Client(host=parsed.hostname, port=parsed.port)
-    return int(client.execute(f"SELECT count() FROM {parsed.path.strip('/')}.predictions")[0][0])
+    database = parsed.path.strip("/")
+    try:
+        exists = client.execute(
+            "SELECT count() FROM system.tables WHERE database = %(d)s AND name = 'predictions'", {"d": database}
+        )[0][0]
+        return int(client.execute(f"SELECT count() FROM {database}.predictions")[0][0]) if exists else 0
+    finally:
+        client.disconnect()
 
 
 def distinct_predictions(url: str) -> tuple[int, int]:
