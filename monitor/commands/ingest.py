@@ -83,8 +83,13 @@ def run_ingest(config_path: Path, max_messages: int | None, idle_exit: float | N
         print_config_error(exc)
         return 1
     url = config.store.url.get_secret_value()
-    log.info("store %s, kafka %s, topics %s + %s", redact_url(url), config.kafka.bootstrap,
-             config.kafka.topics.predictions, config.kafka.topics.outcomes)
+    log.info(
+        "store %s, kafka %s, topics %s + %s",
+        redact_url(url),
+        config.kafka.bootstrap,
+        config.kafka.topics.predictions,
+        config.kafka.topics.outcomes,
+    )
     store = open_store(url)
     try:
         wait_for_store(store, config.ingest.retry_max_seconds)
@@ -94,12 +99,22 @@ def run_ingest(config_path: Path, max_messages: int | None, idle_exit: float | N
 
 
 def _consume(
-    config: Config, store: Store, console: Console, max_messages: int | None, idle_exit: float | None,
+    config: Config,
+    store: Store,
+    console: Console,
+    max_messages: int | None,
+    idle_exit: float | None,
     quiet: bool,
 ) -> int:
-    pipeline: IngestPipeline | None = None
-    source = KafkaSource(kafka_settings(config), on_revoke=lambda: pipeline and pipeline.on_partitions_revoked())
+    holder: list[IngestPipeline] = []  # the source needs the pipeline's revoke hook, and vice versa
+
+    def on_revoke() -> None:
+        if holder:
+            holder[0].on_partitions_revoked()
+
+    source = KafkaSource(kafka_settings(config), on_revoke=on_revoke)
     pipeline = IngestPipeline(source, store, build_parser(config), pipeline_settings(config))
+    holder.append(pipeline)
     _stop_on_signals(pipeline)
     serve_metrics(config.ingest.metrics_port)
     started = time.monotonic()
@@ -119,8 +134,9 @@ def _consume(
 
 def _stop_on_signals(pipeline: IngestPipeline) -> None:
     def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s: writing the current batch and committing before exit",
-                 signal.Signals(signum).name)
+        log.info(
+            "received %s: writing the current batch and committing before exit", signal.Signals(signum).name
+        )
         pipeline.stop()
 
     signal.signal(signal.SIGTERM, handler)
@@ -132,10 +148,12 @@ def _progress(live: Live, started: float, quiet: bool):  # type: ignore[no-untyp
 
     def show(stats: IngestStats) -> None:
         elapsed = max(time.monotonic() - started, 1e-9)
-        line = (f"messages {stats.messages:,} ({stats.messages / elapsed:,.0f}/s) | predictions "
-                f"{stats.predictions:,} | outcomes {stats.outcomes:,} | dead letters {stats.dead_letters:,}"
-                f" | lag {'?' if stats.lag is None else f'{stats.lag:,}'}"
-                + (f" | store errors {stats.store_errors}" if stats.store_errors else ""))
+        line = (
+            f"messages {stats.messages:,} ({stats.messages / elapsed:,.0f}/s) | predictions "
+            f"{stats.predictions:,} | outcomes {stats.outcomes:,} | dead letters {stats.dead_letters:,}"
+            f" | lag {'?' if stats.lag is None else f'{stats.lag:,}'}"
+            + (f" | store errors {stats.store_errors}" if stats.store_errors else "")
+        )
         if quiet:
             if time.monotonic() - last_log[0] >= 10:
                 last_log[0] = time.monotonic()

@@ -126,7 +126,7 @@ class Backoff:
     attempts: int = 0
 
     def next_delay(self) -> float:
-        delay = min(self.max_seconds, self.first_seconds * 2**self.attempts)
+        delay = min(self.max_seconds, self.first_seconds * 2.0**self.attempts)
         self.attempts += 1
         return delay
 

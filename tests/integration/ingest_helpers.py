@@ -51,7 +51,12 @@ def prediction(i: int, ts_ms: int | None = None) -> dict[str, Any]:
         "model_version": "v1",
         "prediction_id": f"p{i}",
         "timestamp": ts,
-        "features": {"tenure_months": i % 50, "monthly_charges": 20.0 + i % 7, "plan": "basic", "pad": "x" * 600},
+        "features": {
+            "tenure_months": i % 50,
+            "monthly_charges": 20.0 + i % 7,
+            "plan": "basic",
+            "pad": "x" * 600,
+        },
         "prediction": str(i % 2),
         "score": (i % 100) / 100,
     }
@@ -80,7 +85,10 @@ def start_ingest(config: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_KAFKA_BOOTSTRAP", "MONITOR_STORE_URL")}
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", "ingest", "--config", str(config), "--quiet", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
 
 

@@ -41,7 +41,8 @@ def raw_prediction_rows(url: str) -> int:
     database = parsed.path.strip("/")
     try:
         exists = client.execute(
-            "SELECT count() FROM system.tables WHERE database = %(d)s AND name = 'predictions'", {"d": database}
+            "SELECT count() FROM system.tables WHERE database = %(d)s AND name = 'predictions'",
+            {"d": database},
         )[0][0]
         return int(client.execute(f"SELECT count() FROM {database}.predictions")[0][0]) if exists else 0
     finally:
@@ -71,7 +72,9 @@ def test_valid_and_invalid_messages_land_in_their_tables(
 ) -> None:
     config = write_config(tmp_path, kafka_bootstrap, unique_topics, clickhouse_url)
     invalid: list[bytes | dict[str, object]] = [
-        b"{not json", b"[1, 2]", b"\xff\xfe",
+        b"{not json",
+        b"[1, 2]",
+        b"\xff\xfe",
         {**prediction(9001), "model": "nope"},
         {k: v for k, v in prediction(9002).items() if k != "prediction_id"},
         {**prediction(9003), "timestamp": "yesterday"},
@@ -84,8 +87,12 @@ def test_valid_and_invalid_messages_land_in_their_tables(
     assert seen.predictions == 300
     assert seen.dead_letters == len(invalid)
     assert seen.dead_letters_by_reason == {
-        "malformed_json": 2, "not_an_object": 1, "unknown_model": 1, "missing_field": 1,
-        "bad_timestamp": 1, "future_timestamp": 1,
+        "malformed_json": 2,
+        "not_an_object": 1,
+        "unknown_model": 1,
+        "missing_field": 1,
+        "bad_timestamp": 1,
+        "future_timestamp": 1,
     }
     store = open_store(clickhouse_url)
     try:
@@ -103,10 +110,15 @@ def test_outcomes_late_early_and_duplicated(
     produce(kafka_bootstrap, unique_topics[1], [outcome(1, "1", now - 5000)])  # before its prediction
     assert run_ingest(config, "--idle-exit", "2").returncode == 0
     produce(kafka_bootstrap, unique_topics[0], [prediction(i, now - 60_000) for i in range(1, 5)])
-    produce(kafka_bootstrap, unique_topics[1], [
-        outcome(2, "0", now - 4000),                              # after its prediction
-        outcome(3, "0", now - 3000), outcome(3, "1", now - 2000),  # twice: the later one wins
-    ])
+    produce(
+        kafka_bootstrap,
+        unique_topics[1],
+        [
+            outcome(2, "0", now - 4000),  # after its prediction
+            outcome(3, "0", now - 3000),
+            outcome(3, "1", now - 2000),  # twice: the later one wins
+        ],
+    )
     result = run_ingest(config, "--idle-exit", "3")
     assert result.returncode == 0, result.stdout
     store = open_store(clickhouse_url)
@@ -125,7 +137,7 @@ def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(
     config = write_config(tmp_path, kafka_bootstrap, unique_topics, clickhouse_url, batch_max_messages=200)
     produce(kafka_bootstrap, unique_topics[0], (prediction(i) for i in range(total)))
     process = start_ingest(config)
-    wait_for(lambda: 0 < raw_prediction_rows(clickhouse_url), 60, "the first batches")
+    wait_for(lambda: raw_prediction_rows(clickhouse_url) > 0, 60, "the first batches")
     process.kill()  # SIGKILL: no flush, no commit of the batch in flight
     process.wait(10)
     assert raw_prediction_rows(clickhouse_url) < total, "killed too late to test anything"
@@ -141,7 +153,7 @@ def test_sigterm_writes_and_commits_before_exit(
     config = write_config(tmp_path, kafka_bootstrap, unique_topics, clickhouse_url, batch_max_messages=300)
     produce(kafka_bootstrap, unique_topics[0], (prediction(i) for i in range(total)))
     process = start_ingest(config)
-    wait_for(lambda: 0 < raw_prediction_rows(clickhouse_url), 60, "the first batches")
+    wait_for(lambda: raw_prediction_rows(clickhouse_url) > 0, 60, "the first batches")
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=60)
     assert process.returncode == 0, out
@@ -189,8 +201,9 @@ def test_clickhouse_down_for_20_seconds_loses_nothing(
 def test_nearly_all_bad_input_stops_ingest_loudly(
     tmp_path: Path, kafka_bootstrap: str, unique_topics: tuple[str, str], clickhouse_url: str
 ) -> None:
-    config = write_config(tmp_path, kafka_bootstrap, unique_topics, clickhouse_url,
-                          reject_limit={"ratio": 0.9, "window": 100})
+    config = write_config(
+        tmp_path, kafka_bootstrap, unique_topics, clickhouse_url, reject_limit={"ratio": 0.9, "window": 100}
+    )
     produce(kafka_bootstrap, unique_topics[0], [json.dumps({"hello": i}).encode() for i in range(400)])
     result = run_ingest(config, "--idle-exit", "5")
     assert result.returncode == 3, result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,8 +32,11 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     topics = (f"p-{suffix}", f"o-{suffix}")
     if request.param == "memory":
         broker = MemoryBroker(partitions=3)
-        yield Harness(topics, lambda t, v: broker.produce(t, v) and None,
-                      lambda group: MemorySource(broker, topics, group))
+        yield Harness(
+            topics,
+            lambda t, v: broker.produce(t, v) and None,
+            lambda group: MemorySource(broker, topics, group),
+        )
         return
     bootstrap = request.getfixturevalue("kafka_bootstrap")
     create_topics(bootstrap, list(topics), partitions=3)
@@ -51,10 +55,8 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     yield Harness(topics, produce, open_source)
     producer.close()
     for source in opened:
-        try:
+        with contextlib.suppress(Exception):  # some were already closed by the test
             source.close()
-        except Exception:
-            pass  # already closed by the test
 
 
 def drain(source: Source, expected: int, timeout_s: float = 30.0) -> list[Message]:
