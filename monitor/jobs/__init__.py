@@ -1,0 +1,1 @@
+"""Scheduled jobs: drift, data quality and performance checks over windows of stored data."""
