@@ -206,13 +206,30 @@ def run_simulate(config_path: Path, options: SimulateOptions) -> int:
     except ConfigError as exc:
         print_config_error(exc)
         return EXIT_FAILED
+    now_ms = int(time.time() * 1000)
     try:
-        scenario = build_scenario(options, config, now_ms=int(time.time() * 1000))
+        scenario = build_scenario(options, config, now_ms)
     except OptionError as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_OPTIONS
+    warning = future_warning(scenario, options.rate, now_ms, config.ingest.max_future_seconds)
+    if warning:
+        log.warning("%s", warning)
     return _send(config, scenario, options.rate, console)
+
+
+def future_warning(scenario: Scenario, rate: float, now_ms: int, max_future_s: int) -> str | None:
+    """A warning when the last events will be further ahead of the clock than ingest accepts."""
+    sending_ms = 1000.0 * scenario.count / rate if rate > 0 else 0.0
+    last_ms = scenario.timestamp_ms(scenario.count - 1) + scenario.outcome_delay_ms
+    ahead_h = (last_ms - now_ms - sending_ms) / 3_600_000
+    if ahead_h * 3600 <= max_future_s:
+        return None
+    return (
+        f"the last events are about {ahead_h:.1f} h ahead of the clock; ingest dead-letters timestamps "
+        f"more than {max_future_s / 3600:g} h ahead as future_timestamp (use --start or --interval-ms)"
+    )
 
 
 def _send(config: Config, scenario: Scenario, rate: float, console: Console) -> int:

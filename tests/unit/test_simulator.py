@@ -14,13 +14,14 @@ from rich.progress import Progress
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.commands.simulate import Tally, send_all
+from monitor.commands.simulate import Tally, future_warning, send_all
 from monitor.config_loader import load_config
 from monitor.config_model import Config
 from monitor.events import InvalidMessage
 from monitor.parsing import ParseLimits, parse_outcome, parse_prediction
 from monitor.simulation import (
     CHURN_FEATURES,
+    DEFAULT_START_MS,
     CategoryShift,
     FeatureNames,
     Scenario,
@@ -310,3 +311,11 @@ def test_sender_routes_counts_and_paces_predictions() -> None:
     assert tally.predictions == 200 and tally.messages == len(events) == len(producer.sent)
     assert tally.invalid == sum(not e.valid for e in events) > 0
     assert Counter(topic for topic, _ in producer.sent) == Counter(topics[e.kind] for e in events)
+
+
+def test_warns_when_event_time_runs_further_ahead_than_ingest_accepts() -> None:
+    now = DEFAULT_START_MS
+    day = Scenario(count=1_000_000, start_ms=now, interval_ms=100, outcome_delay_ms=0)
+    assert "27.8 h ahead" in (future_warning(day, 0.0, now, 86_400) or "")
+    assert future_warning(day, 10.0, now, 86_400) is None  # paced at 10/s: the clock keeps up
+    assert future_warning(Scenario(count=20_000, start_ms=now), 0.0, now, 86_400) is None
