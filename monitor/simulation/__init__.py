@@ -12,7 +12,7 @@ Pure (no I/O, seeded numpy generators, injected start time). Two views of the sa
 """
 
 from monitor.simulation.checks import Problem, check_scenario
-from monitor.simulation.drift import feature_sd, max_quality_drop
+from monitor.simulation.drift import feature_sd, quality_drop_limit
 from monitor.simulation.sampling import CHURN_FEATURES, sample_frame
 from monitor.simulation.scenario import (
     DEFAULT_START_MS,
@@ -35,7 +35,7 @@ __all__ = [
     "check_scenario",
     "feature_sd",
     "generate",
-    "max_quality_drop",
     "parse_category_shifts",
+    "quality_drop_limit",
     "sample_frame",
 ]

@@ -88,6 +88,11 @@ def max_quality_drop(key: ChangeKey) -> float:
     return 100.0 * expected_accuracy_loss(population.true_logit, scored.prediction)
 
 
+def quality_drop_limit(scenario: Scenario) -> float:
+    """The largest ``quality_drop`` (accuracy points) the scenario's post-drift world allows."""
+    return max_quality_drop(change_key(scenario))
+
+
 def replace_share(scenario: Scenario) -> float:
     """Share of post-drift rows whose score is replaced, so that accuracy falls by ``quality_drop``."""
     if scenario.quality_drop <= 0:
