@@ -1,0 +1,159 @@
+"""Benchmark: the whole ingest pipeline vs the raw kafka-python consume rate, on the same topic.
+
+    .venv/bin/python bench/ingest.py [--events 200000] [--rounds 3]
+
+Starts its own tansu broker and clickhouse-server on loopback (or uses MONITOR_TEST_KAFKA_BOOTSTRAP /
+MONITOR_TEST_CLICKHOUSE_URL), produces N ~1 KB prediction events (25 features) to a 3-partition topic,
+then alternates, for each round:
+  - raw: a fresh consumer group polls the topic and json.loads every message (nothing else);
+  - pipeline: a fresh consumer group runs the real IngestPipeline (parse, batch, columnar insert into the
+    ClickHouse server, commit) into a fresh database.
+Rates are timed from the first message received to the last one handled (group join excluded, the same
+for both). Prints per-round figures, the medians and the pipeline/raw ratio (target >= 0.7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
+
+from connectors.kafka.base import Message  # noqa: E402
+from connectors.kafka.source import KafkaSettings, KafkaSource  # noqa: E402
+from connectors.local_services import ClickHouseServer, TansuBroker, create_topics  # noqa: E402
+from connectors.store.factory import open_store  # noqa: E402
+from monitor.config_loader import load_config  # noqa: E402
+from monitor.ingest.batch import Parser, TopicRoles  # noqa: E402
+from monitor.ingest.pipeline import IngestPipeline, PipelineSettings  # noqa: E402
+from monitor.parsing import ParseLimits  # noqa: E402
+
+CONFIG = Path(__file__).resolve().parent.parent / "config" / "monitor.yaml"
+CONSUMER = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "fetch_max_wait_ms": 50}
+
+
+def event(i: int, numerical: Sequence[str], categorical: Sequence[str], now_ms: int) -> bytes:
+    features: dict[str, object] = {name: round((i * 7919 + k * 104729) % 1000 / 7.0, 3)
+                                   for k, name in enumerate(numerical)}
+    features.update({name: f"cat_{(i + k) % 5}" for k, name in enumerate(categorical)})
+    body = {
+        "model": "churn", "model_version": "2026.11.1", "prediction_id": f"bench-{i:08d}",
+        "timestamp": now_ms - 3_600_000 + i % 3_600_000, "features": features,
+        "prediction": str(i % 2), "score": (i % 1000) / 1000,
+        "probabilities": {"0": 1 - (i % 1000) / 1000, "1": (i % 1000) / 1000},
+        "segment": {"country": "DE", "channel": "app"},
+        "campaign": {"id": "winback", "arm": "treatment" if i % 5 else "control"},
+    }
+    raw = json.dumps(body).encode()
+    return raw + b" " * max(0, 1024 - len(raw))  # ~1 KB, as the issue asks
+
+
+def produce(bootstrap: str, topic: str, count: int) -> float:
+    config = load_config(CONFIG, env={})
+    spec = config.models["churn"].features
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=10, batch_size=256 * 1024)
+    now_ms, started = int(time.time() * 1000), time.perf_counter()
+    for i in range(count):
+        producer.send(topic, event(i, spec.numerical, spec.categorical, now_ms))
+    producer.flush(120)
+    producer.close()
+    return count / (time.perf_counter() - started)
+
+
+def raw_rate(bootstrap: str, topic: str, count: int) -> float:
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
+                             auto_offset_reset="earliest", enable_auto_commit=False, **CONSUMER)
+    seen, first = 0, None
+    while seen < count:
+        for records in consumer.poll(timeout_ms=200, max_records=5000).values():
+            first = first or time.perf_counter()
+            for record in records:
+                json.loads(record.value)
+            seen += len(records)
+    elapsed = time.perf_counter() - (first or time.perf_counter())
+    consumer.close(autocommit=False)
+    return count / elapsed
+
+
+class TimedSource(KafkaSource):
+    """KafkaSource that notes when the first message arrived (to leave the group join out)."""
+
+    first: float | None = None
+
+    def poll(self, timeout_s: float, max_messages: int) -> Sequence[Message]:
+        messages = super().poll(timeout_s, max_messages)
+        if messages and self.first is None:
+            self.first = time.perf_counter()
+        return messages
+
+
+def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int) -> float:
+    config = load_config(CONFIG, env={})
+    database = f"bench_{uuid.uuid4().hex[:8]}"
+    store = open_store(f"{store_url.rsplit('/', 1)[0]}/{database}")
+    store.ensure_schema()
+    source = TimedSource(KafkaSettings(bootstrap, (topic,), f"pipe-{uuid.uuid4().hex}", **CONSUMER))
+    parser = Parser(TopicRoles(topic, "unused"), config.models, ParseLimits.from_config(config.ingest))
+    pipeline = IngestPipeline(source, store, parser, PipelineSettings(
+        batch_max_messages=config.kafka.batch.max_messages, batch_max_seconds=config.kafka.batch.max_seconds))
+    stats = pipeline.run(max_messages=count)
+    elapsed = time.perf_counter() - (source.first or time.perf_counter())
+    source.close()
+    written = store.counts().predictions
+    store.close()
+    if written != count or stats.dead_letters:
+        raise SystemExit(f"pipeline wrote {written} predictions and {stats.dead_letters} dead letters")
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    started: list[TansuBroker | ClickHouseServer] = []
+    bootstrap = os.environ.get("MONITOR_TEST_KAFKA_BOOTSTRAP")
+    store_url = os.environ.get("MONITOR_TEST_CLICKHOUSE_URL")
+    try:
+        if not bootstrap:
+            broker = TansuBroker().start()
+            started.append(broker)
+            bootstrap = broker.bootstrap
+        if not store_url:
+            server = ClickHouseServer().start()
+            started.append(server)
+            store_url = server.url
+        topic = f"bench-{uuid.uuid4().hex[:8]}"
+        create_topics(bootstrap, [topic], partitions=3)
+        print(f"producing {args.events:,} ~1 KB events to {topic} (3 partitions) ...", flush=True)
+        print(f"  produce rate {produce(bootstrap, topic, args.events):,.0f} msg/s")
+        raws, pipes = [], []
+        for round_no in range(1, args.rounds + 1):
+            raws.append(raw_rate(bootstrap, topic, args.events))
+            pipes.append(pipeline_rate(bootstrap, topic, store_url, args.events))
+            print(f"round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
+                  f"pipeline into clickhouse-server {pipes[-1]:,.0f} msg/s | ratio {pipes[-1] / raws[-1]:.2f}",
+                  flush=True)
+        raw, pipe = statistics.median(raws), statistics.median(pipes)
+        ratios = sorted(p / r for p, r in zip(pipes, raws, strict=True))
+        print(f"median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians {pipe / raw:.2f} "
+              f"(per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); target >= 0.70: "
+              f"{'met' if pipe / raw >= 0.7 else 'NOT met'}")
+    finally:
+        for service in started:
+            service.stop()
+            if isinstance(service, ClickHouseServer):
+                service.remove()
+
+
+if __name__ == "__main__":
+    main()
