@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from monitor.config_model import Ingest, ModelSpec
 from monitor.events import InvalidMessage, Outcome, Prediction, RejectReason
 
@@ -115,6 +117,10 @@ def parse_outcome(raw: bytes, models: Mapping[str, ModelSpec], now_ms: int, limi
     )
 
 
+# Identifier fields: an integer id too long for orjson must not silently become a float.
+ID_FIELDS = ("prediction_id", "model_version")
+
+
 # --- the message as a whole -------------------------------------------------------------------------
 
 
@@ -126,13 +132,14 @@ def _decode(raw: bytes, limits: ParseLimits) -> dict[str, Any]:
     if not raw:
         raise InvalidMessage(RejectReason.MALFORMED_JSON, "empty message")
     try:
-        obj = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidMessage(RejectReason.MALFORMED_JSON, f"not valid UTF-8 at byte {exc.start}") from None
-    except RecursionError:
-        raise InvalidMessage(RejectReason.MALFORMED_JSON, "not valid JSON: nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, or an integer longer than Python's digit limit
-        raise InvalidMessage(RejectReason.MALFORMED_JSON, f"not valid JSON: {_clip(str(exc), 120)}") from None
+        # orjson is ~3x faster and takes nearly every message. What it refuses (NaN/Infinity literals,
+        # lone surrogates, huge integers, invalid UTF-8, deep nesting) goes the json way, which accepts
+        # NaN literals (they become nulls later) and explains the rest precisely.
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        obj = _decode_slowly(raw)
+    if type(obj) is dict and any(type(obj.get(key)) is float for key in ID_FIELDS):
+        obj = _decode_slowly(raw)  # orjson turns integers beyond 64 bits into floats; json keeps them
     if type(obj) is not dict:
         raise InvalidMessage(
             RejectReason.NOT_AN_OBJECT, f"the message must be a JSON object, not {_kind(obj)}"
@@ -142,6 +149,17 @@ def _decode(raw: bytes, limits: ParseLimits) -> dict[str, Any]:
         detail = "a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff); it is not UTF-8 text"
         raise InvalidMessage(RejectReason.BAD_VALUE, detail)
     return obj
+
+
+def _decode_slowly(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, f"not valid UTF-8 at byte {exc.start}") from None
+    except RecursionError:
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, "not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer longer than Python's digit limit
+        raise InvalidMessage(RejectReason.MALFORMED_JSON, f"not valid JSON: {_clip(str(exc), 120)}") from None
 
 
 def _utf8_safe(obj: Any) -> bool:
