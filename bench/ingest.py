@@ -10,6 +10,11 @@ then alternates, for each round:
     ClickHouse server, commit) into a fresh database.
 Rates are timed from the first message received to the last one handled (group join excluded, the same
 for both). Prints per-round figures, the medians and the pipeline/raw ratio (target >= 0.7).
+
+kafka-python checks a CRC-32C on every record batch. With the `crc32c` C extension (a dependency of this
+project) that costs nothing; without it (a plain `pip install kafka-python`, as PLATFORM.md measured) it
+is pure Python and dominates consumption. The benchmark runs both modes, because the ratio means
+different things in each: `--crc c` / `--crc python` runs one.
 """
 
 from __future__ import annotations
@@ -26,29 +31,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
+from kafka import KafkaConsumer, KafkaProducer
 
-from connectors.kafka.base import Message  # noqa: E402
-from connectors.kafka.source import KafkaSettings, KafkaSource  # noqa: E402
-from connectors.local_services import ClickHouseServer, TansuBroker, create_topics  # noqa: E402
-from connectors.store.factory import open_store  # noqa: E402
-from monitor.config_loader import load_config  # noqa: E402
-from monitor.ingest.batch import Parser, TopicRoles  # noqa: E402
-from monitor.ingest.pipeline import IngestPipeline, PipelineSettings  # noqa: E402
-from monitor.parsing import ParseLimits  # noqa: E402
+from connectors.kafka.base import Message
+from connectors.kafka.source import KafkaSettings, KafkaSource
+from connectors.local_services import ClickHouseServer, TansuBroker, create_topics
+from connectors.store.factory import open_store
+from monitor.config_loader import load_config
+from monitor.ingest.batch import Parser, TopicRoles
+from monitor.ingest.pipeline import IngestPipeline, PipelineSettings
+from monitor.parsing import ParseLimits
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "monitor.yaml"
 CONSUMER = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000, "fetch_max_wait_ms": 50}
 
 
 def event(i: int, numerical: Sequence[str], categorical: Sequence[str], now_ms: int) -> bytes:
-    features: dict[str, object] = {name: round((i * 7919 + k * 104729) % 1000 / 7.0, 3)
-                                   for k, name in enumerate(numerical)}
+    features: dict[str, object] = {
+        name: round((i * 7919 + k * 104729) % 1000 / 7.0, 3) for k, name in enumerate(numerical)
+    }
     features.update({name: f"cat_{(i + k) % 5}" for k, name in enumerate(categorical)})
     body = {
-        "model": "churn", "model_version": "2026.11.1", "prediction_id": f"bench-{i:08d}",
-        "timestamp": now_ms - 3_600_000 + i % 3_600_000, "features": features,
-        "prediction": str(i % 2), "score": (i % 1000) / 1000,
+        "model": "churn",
+        "model_version": "2026.11.1",
+        "prediction_id": f"bench-{i:08d}",
+        "timestamp": now_ms - 3_600_000 + i % 3_600_000,
+        "features": features,
+        "prediction": str(i % 2),
+        "score": (i % 1000) / 1000,
         "probabilities": {"0": 1 - (i % 1000) / 1000, "1": (i % 1000) / 1000},
         "segment": {"country": "DE", "channel": "app"},
         "campaign": {"id": "winback", "arm": "treatment" if i % 5 else "control"},
@@ -70,8 +80,14 @@ def produce(bootstrap: str, topic: str, count: int) -> float:
 
 
 def raw_rate(bootstrap: str, topic: str, count: int) -> float:
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
-                             auto_offset_reset="earliest", enable_auto_commit=False, **CONSUMER)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **CONSUMER,
+    )
     seen, first = 0, None
     while seen < count:
         for records in consumer.poll(timeout_ms=200, max_records=5000).values():
@@ -103,8 +119,15 @@ def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int) -> flo
     store.ensure_schema()
     source = TimedSource(KafkaSettings(bootstrap, (topic,), f"pipe-{uuid.uuid4().hex}", **CONSUMER))
     parser = Parser(TopicRoles(topic, "unused"), config.models, ParseLimits.from_config(config.ingest))
-    pipeline = IngestPipeline(source, store, parser, PipelineSettings(
-        batch_max_messages=config.kafka.batch.max_messages, batch_max_seconds=config.kafka.batch.max_seconds))
+    pipeline = IngestPipeline(
+        source,
+        store,
+        parser,
+        PipelineSettings(
+            batch_max_messages=config.kafka.batch.max_messages,
+            batch_max_seconds=config.kafka.batch.max_seconds,
+        ),
+    )
     stats = pipeline.run(max_messages=count)
     elapsed = time.perf_counter() - (source.first or time.perf_counter())
     source.close()
@@ -115,10 +138,49 @@ def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int) -> flo
     return count / elapsed
 
 
+def use_crc(mode: str) -> None:
+    """Switch kafka-python's record-batch CRC-32C between the C extension and its pure-Python code."""
+    import kafka.record.default_records as records
+    from crc32c import crc32c as crc_c
+    from kafka.record._crc32c import crc as crc_python
+
+    implementation = crc_c if mode == "c" else crc_python
+    records.calc_crc32c = lambda view: implementation(view)  # type: ignore[assignment]
+
+
+def run_mode(mode: str, bootstrap: str, topic: str, store_url: str, events: int, rounds: int) -> None:
+    use_crc(mode)
+    raws, pipes = [], []
+    for round_no in range(1, rounds + 1):
+        raws.append(raw_rate(bootstrap, topic, events))
+        pipes.append(pipeline_rate(bootstrap, topic, store_url, events))
+        print(
+            f"[crc {mode}] round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
+            f"pipeline into clickhouse-server {pipes[-1]:,.0f} msg/s | ratio {pipes[-1] / raws[-1]:.2f}",
+            flush=True,
+        )
+    raw, pipe = statistics.median(raws), statistics.median(pipes)
+    ratios = sorted(p / r for p, r in zip(pipes, raws, strict=True))
+    print(
+        f"[crc {mode}] median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians "
+        f"{pipe / raw:.2f} (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); target >= 0.70: "
+        f"{'met' if pipe / raw >= 0.7 else 'NOT met'}",
+        flush=True,
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--crc",
+        choices=["both", "c", "python"],
+        default="both",
+        help="kafka-python's CRC-32C implementation (default: measure both)",
+    )
     args = parser.parse_args()
     started: list[TansuBroker | ClickHouseServer] = []
     bootstrap = os.environ.get("MONITOR_TEST_KAFKA_BOOTSTRAP")
@@ -136,18 +198,8 @@ def main() -> None:
         create_topics(bootstrap, [topic], partitions=3)
         print(f"producing {args.events:,} ~1 KB events to {topic} (3 partitions) ...", flush=True)
         print(f"  produce rate {produce(bootstrap, topic, args.events):,.0f} msg/s")
-        raws, pipes = [], []
-        for round_no in range(1, args.rounds + 1):
-            raws.append(raw_rate(bootstrap, topic, args.events))
-            pipes.append(pipeline_rate(bootstrap, topic, store_url, args.events))
-            print(f"round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
-                  f"pipeline into clickhouse-server {pipes[-1]:,.0f} msg/s | ratio {pipes[-1] / raws[-1]:.2f}",
-                  flush=True)
-        raw, pipe = statistics.median(raws), statistics.median(pipes)
-        ratios = sorted(p / r for p, r in zip(pipes, raws, strict=True))
-        print(f"median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians {pipe / raw:.2f} "
-              f"(per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); target >= 0.70: "
-              f"{'met' if pipe / raw >= 0.7 else 'NOT met'}")
+        for mode in ("c", "python") if args.crc == "both" else (args.crc,):
+            run_mode(mode, bootstrap, topic, store_url, args.events, args.rounds)
     finally:
         for service in started:
             service.stop()
