@@ -93,12 +93,12 @@ def run_ingest(config_path: Path, max_messages: int | None, idle_exit: float | N
     store = open_store(url)
     try:
         wait_for_store(store, config.ingest.retry_max_seconds)
-        return _consume(config, store, console, max_messages, idle_exit, quiet)
+        return consume(config, store, console, max_messages, idle_exit, quiet)
     finally:
         store.close()
 
 
-def _consume(
+def consume(
     config: Config,
     store: Store,
     console: Console,
@@ -106,6 +106,7 @@ def _consume(
     idle_exit: float | None,
     quiet: bool,
 ) -> int:
+    """Run the pipeline on the configured topics into ``store``; progress and summary on ``console``."""
     holder: list[IngestPipeline] = []  # the source needs the pipeline's revoke hook, and vice versa
 
     def on_revoke() -> None:

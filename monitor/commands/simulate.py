@@ -216,7 +216,7 @@ def run_simulate(config_path: Path, options: SimulateOptions) -> int:
     warning = future_warning(scenario, options.rate, now_ms, config.ingest.max_future_seconds)
     if warning:
         log.warning("%s", warning)
-    return _send(config, scenario, options.rate, console)
+    return send_scenario(config, scenario, options.rate, console)
 
 
 def future_warning(scenario: Scenario, rate: float, now_ms: int, max_future_s: int) -> str | None:
@@ -232,7 +232,8 @@ def future_warning(scenario: Scenario, rate: float, now_ms: int, max_future_s: i
     )
 
 
-def _send(config: Config, scenario: Scenario, rate: float, console: Console) -> int:
+def send_scenario(config: Config, scenario: Scenario, rate: float, console: Console) -> int:
+    """Create the topics if missing and send the scenario's events; returns the exit code."""
     bootstrap = config.kafka.bootstrap
     topics = {"predictions": config.kafka.topics.predictions, "outcomes": config.kafka.topics.outcomes}
     try:
