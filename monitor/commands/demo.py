@@ -116,13 +116,10 @@ def _show_store(console: Console, store: Store, scenario: Scenario, now_ms: int)
         table.add_column(column, justify="right" if column != "measure" else "left")
     for name in SHIFTED:
         table.add_row(f"mean {name}", f"{before[name].mean():.2f}", f"{after[name].mean():.2f}")
-    for frame_name, frame in (("before", before), ("after", after)):
-        frame.attrs["premium"] = (frame["plan"] == "premium").mean()
-        frame.attrs["accuracy"] = (frame["prediction"] == frame["label"]).mean()
-    table.add_row("share plan=premium", f"{before.attrs['premium']:.1%}", f"{after.attrs['premium']:.1%}")
-    table.add_row(
-        "accuracy (matured outcomes)", f"{before.attrs['accuracy']:.1%}", f"{after.attrs['accuracy']:.1%}"
-    )
+    premium = [(frame["plan"] == "premium").mean() for frame in (before, after)]
+    accuracy = [(frame["prediction"] == frame["label"]).mean() for frame in (before, after)]
+    table.add_row("share plan=premium", *(f"{share:.1%}" for share in premium))
+    table.add_row("accuracy (matured outcomes)", *(f"{share:.1%}" for share in accuracy))
     table.add_row("labeled predictions", f"{len(before):,}", f"{len(after):,}")
     console.print(table)
 
