@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-INGEST_MESSAGES = Counter(
-    "monitor_ingest_messages", "Messages consumed from Kafka, by topic.", ["topic"]
-)
+INGEST_MESSAGES = Counter("monitor_ingest_messages", "Messages consumed from Kafka, by topic.", ["topic"])
 INGEST_ROWS_WRITTEN = Counter(
     "monitor_ingest_rows_written", "Rows durably written to the store, by table.", ["table"]
 )

@@ -27,8 +27,15 @@ def message(topic: str, value: object, offset: int = 0, partition: int = 0) -> M
 
 
 def prediction_event(pid: str = "p1") -> dict[str, object]:
-    return {"model": "churn", "model_version": "v1", "prediction_id": pid, "timestamp": NOW_MS - 1000,
-            "features": {"tenure_months": 3, "plan": "basic"}, "prediction": "1", "score": 0.7}
+    return {
+        "model": "churn",
+        "model_version": "v1",
+        "prediction_id": pid,
+        "timestamp": NOW_MS - 1000,
+        "features": {"tenure_months": 3, "plan": "basic"},
+        "prediction": "1",
+        "score": 0.7,
+    }
 
 
 def test_parser_routes_by_topic_and_dead_letters_rejects(parser: Parser) -> None:
