@@ -53,6 +53,61 @@ class Counts:
     dead_letters_by_reason: dict[str, int] = field(default_factory=dict)
 
 
+# Pseudo-feature names the window methods accept besides declared features: the model's score
+# (numerical) and its predicted class (categorical), for prediction drift.
+SCORE = "@score"
+PREDICTION = "@prediction"
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """Rows the window methods read: a model's predictions with ``start_ms <= timestamp < end_ms``,
+    or, when ``reference_id`` is set, the rows of that loaded reference set (times ignored)."""
+
+    model: str
+    start_ms: int = 0
+    end_ms: int = 0
+    reference_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Exact summaries of a window, computed in the store (no rows move).
+
+    ``nulls`` covers every selected feature; ``minimum``/``maximum`` the numerical ones with at least
+    one non-null value; ``categories`` maps each categorical feature to its non-null value counts.
+    """
+
+    rows: int
+    oldest_ms: int | None
+    newest_ms: int | None
+    nulls: dict[str, int]
+    minimum: dict[str, float]
+    maximum: dict[str, float]
+    categories: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One check result of one run, as kept in the ``check_results`` history table.
+
+    A run is identified by (model, window_end_ms): writing the same run again replaces its rows.
+    """
+
+    model: str
+    run_id: str
+    window_start_ms: int
+    window_end_ms: int
+    check: str
+    feature: str
+    metric: str
+    value: float
+    threshold: float
+    status: str
+    details: str  # JSON object
+    created_ms: int
+
+
 class Store(Protocol):
     """A place to keep predictions, outcomes and dead letters, and to read windows of them back."""
 
@@ -92,6 +147,38 @@ class Store(Protocol):
 
     def read_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """The most recent dead letters, newest first, each once."""
+        ...
+
+    def window_stats(self, window: WindowSpec, features: FeatureSelection) -> WindowStats:
+        """Row count, time span, null counts, min/max and category counts of a window (exact)."""
+        ...
+
+    def histogram(self, window: WindowSpec, edges: dict[str, Sequence[float]]) -> dict[str, list[int]]:
+        """Per numerical feature, non-null value counts in the bins of its ``edges``
+        (``e[i] <= x < e[i+1]``; the last bin also takes ``x == e[-1]``; values outside are not counted).
+        """
+        ...
+
+    def sample(
+        self, window: WindowSpec, features: FeatureSelection, limit: int, matured_before_ms: int | None = None
+    ) -> pd.DataFrame:
+        """At most ``limit`` rows of the window, chosen by a hash of the prediction id (the same rows
+        every time; all rows when the window is smaller). Columns as ``read_predictions``; with
+        ``matured_before_ms``, only labeled rows as ``read_labeled``. Memory stays bounded by ``limit``.
+        """
+        ...
+
+    def write_results(self, rows: Sequence[ResultRow]) -> None:
+        """Keep check results as history (idempotent per model, window end, check, feature, metric)."""
+
+    def read_results(self, model: str, start_ms: int, end_ms: int) -> list[ResultRow]:
+        """Results of runs whose window ends in ``[start_ms, end_ms)``, oldest first, each once."""
+        ...
+
+    def load_reference(self, model: str, reference_id: str, frame: pd.DataFrame) -> int:
+        """Store a reference set (e.g. training data) read from a file; replaces a set of the same id.
+        ``frame`` has one column per declared feature, optionally ``prediction``, ``score``, ``label``.
+        Returns the number of rows stored."""
         ...
 
     def close(self) -> None:
