@@ -66,13 +66,8 @@ def classification_metrics(
     if unknown:
         base["unknown_predicted_classes"] = unknown
     scores = frame["score"].to_numpy(dtype=np.float64)[keep]
-    prf = cls.PRF(math.nan, math.nan, math.nan)
-    if {"precision", "recall", "f1"} & set(metrics):
-        prf = (
-            cls.macro_prf(y, p, classes)
-            if positive is None
-            else cls.prf_from_counts(cls.confusion(y == positive, p == positive))
-        )
+    wants_prf = bool({"precision", "recall", "f1"} & set(metrics))
+    prf = _prf(y, p, classes, positive) if wants_prf else cls.PRF(math.nan, math.nan, math.nan)
     plain = {"accuracy": cls.accuracy(y, p), "precision": prf[0], "recall": prf[1], "f1": prf[2]}
     return {
         metric: Measured(plain[metric], None, base)
@@ -80,6 +75,12 @@ def classification_metrics(
         else _scored(metric, y, scores, positive, min_rows, base)
         for metric in metrics
     }
+
+
+def _prf(y: np.ndarray, p: np.ndarray, classes: list[str], positive: str | None) -> cls.PRF:
+    if positive is None:
+        return cls.macro_prf(y, p, classes)
+    return cls.prf_from_counts(cls.confusion(y == positive, p == positive))
 
 
 def _single_class(classes: list[str], positive: str | None) -> str | None:
