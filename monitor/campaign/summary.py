@@ -8,6 +8,7 @@ the cut-off is passed in, not read from a clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,9 @@ from monitor.campaign.stats import ArmStats, Interval, katz_relative_lift, newco
 from monitor.campaign.uplift import UpliftSummary, summarize_uplift
 
 ARMS = ("treatment", "control")
+
+# Per-customer values as the job reads them: arrays, or lists that may hold None.
+Values = npt.ArrayLike | Sequence[object]
 
 FIXED_HORIZON_ASSUMPTIONS = (
     "customers are assigned to the arms at random",
@@ -54,7 +58,7 @@ class CampaignSummary:
     warnings: tuple[str, ...]
 
 
-def success_from_labels(labels: npt.ArrayLike, spec: CampaignSpec) -> npt.NDArray[np.bool_]:
+def success_from_labels(labels: Values, spec: CampaignSpec) -> npt.NDArray[np.bool_]:
     """True where the outcome label equals the campaign's ``success_label`` (compared as text)."""
     return np.asarray([str(label) == spec.success_label for label in np.asarray(labels, dtype=object)])
 
@@ -62,11 +66,11 @@ def success_from_labels(labels: npt.ArrayLike, spec: CampaignSpec) -> npt.NDArra
 def summarize(
     spec: CampaignSpec,
     *,
-    arm: npt.ArrayLike,
-    success: npt.ArrayLike,
-    matured: npt.ArrayLike,
+    arm: Values,
+    success: Values,
+    matured: Values,
     maturity_cutoff: datetime,
-    score: npt.ArrayLike | None = None,
+    score: Values | None = None,
 ) -> CampaignSummary:
     """Summarize one campaign period.
 
@@ -107,7 +111,7 @@ def summarize(
 
 
 def _validated(
-    arm: npt.ArrayLike, success: npt.ArrayLike, matured: npt.ArrayLike
+    arm: Values, success: Values, matured: Values
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
     arms = np.asarray(arm, dtype=object)
     mask = np.asarray(matured, dtype=bool)

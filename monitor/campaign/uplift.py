@@ -16,7 +16,9 @@ Qini coefficient (Radcliffe 2007's Q): the area between the Qini curve and the r
 first and control successes last (negative effects allowed). The x axis is the share of customers
 targeted; ``qini_area`` is the unnormalized area in incremental successes x share. This is the
 normalization of scikit-uplift's ``qini_auc_score(negative_effect=True)``. Near 0 for a useless ranking,
-1 for the optimum; negative when the ranking is worse than random.
+1 for the optimum; negative when the ranking is worse than random. The optimum ranks by the realized
+outcomes, which no model can, so real values are small (a score that ranks perfectly by true uplift
+reaches about 0.06 in the tests' simulation): compare Q against 0 and between models, not against 1.
 
 Radcliffe NJ (2007). Using control groups to target on predicted lift: building and assessing uplift
 models. Direct Marketing Analytics Journal, 14-21.
