@@ -1,4 +1,4 @@
-"""Durations as SREs write them in config: ``30s``, ``5m``, ``4h``, ``1d``, ``1h30m``."""
+"""Durations as SREs write them in config, Prometheus style: ``30s``, ``5m``, ``4h``, ``1d``, ``1h30m``."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+DURATION_PATTERN = r"^(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse ``1d2h3m4s`` (each part optional, in that order). Raises ValueError."""
+    """Parse ``1w2d3h4m5s`` (each part optional, in that order). Raises ValueError."""
     found = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if found is None or not any(found.groups()):
         raise ValueError(f"duration {text!r} must look like 30s, 5m, 4h, 1d or 1h30m")
-    days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    weeks, days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from alerts.model import Alert
 
@@ -60,6 +60,30 @@ class LogEntry:
     @property
     def key(self) -> tuple[str, str]:
         return self.notification.receiver, self.notification.group_key
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, for a store-backed log."""
+        n = self.notification
+        return {
+            **{k: getattr(n, k) for k in ("receiver", "group_key", "is_update", "seq", "reason")},
+            "group_labels": dict(n.group_labels),
+            "firing": [a.to_dict() for a in n.firing],
+            "resolved": [a.to_dict() for a in n.resolved],
+            "decided_at": n.decided_at.isoformat(),
+            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+            "deliver": self.deliver,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LogEntry:
+        notification = Notification(
+            **{k: data[k] for k in ("receiver", "group_key", "group_labels", "is_update", "seq", "reason")},
+            firing=tuple(Alert.from_dict(a) for a in data["firing"]),
+            resolved=tuple(Alert.from_dict(a) for a in data["resolved"]),
+            decided_at=datetime.fromisoformat(data["decided_at"]),
+        )
+        delivered = data.get("delivered_at")
+        return cls(notification, datetime.fromisoformat(delivered) if delivered else None, data["deliver"])
 
 
 class NotificationLog(Protocol):
