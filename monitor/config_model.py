@@ -10,19 +10,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from monitor.config_base import Strict as Strict  # re-exported: sections import it from here too
+from monitor.jobs.settings import MonitoringSettings, column_type_of
+from monitor.stats.result import ColumnType
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$"
 FEATURE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 FeatureName = Annotated[str, Field(pattern=FEATURE_PATTERN)]
-
-
-class Strict(BaseModel):
-    """Base of every config node: unknown keys are errors and the result is immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class Topics(Strict):
@@ -154,6 +152,23 @@ class ModelSpec(Strict):
     task: Literal["classification", "regression"] = Field(..., description="What the model predicts.")
     features: Features = Field(..., description="Declared input features; others are counted, not stored.")
     description: str = Field("", description="Free text shown on pages and alerts.")
+    monitoring: MonitoringSettings = Field(
+        default_factory=MonitoringSettings,  # type: ignore[arg-type]
+        description="Reference, windows, schedule, drift / performance / quality limits.",
+    )
+
+    @model_validator(mode="after")
+    def _overrides_fit_features(self) -> ModelSpec:
+        types = {n: ColumnType.NUMERICAL for n in self.features.numerical}
+        types |= {n: ColumnType.CATEGORICAL for n in self.features.categorical}
+        for name, choice in self.monitoring.drift.features.items():
+            if name not in types:
+                raise ValueError(f"drift override for {name!r}, which is not a declared feature")
+            if types[name] not in column_type_of(choice):
+                raise ValueError(
+                    f"drift method {choice.method!r} does not accept {types[name].value} feature {name!r}"
+                )
+        return self
 
 
 class Config(Strict):

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from monitor.config_model import Strict
+from monitor.config_base import Strict
 
 ClassificationMetric = Literal["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"]
 RegressionMetric = Literal["mae", "rmse", "mape", "r2"]

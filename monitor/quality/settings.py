@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from monitor.config_model import Strict
+from monitor.config_base import Strict
 
 
 class QualitySettings(Strict):
