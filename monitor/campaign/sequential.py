@@ -60,8 +60,9 @@ def optimal_rho(tuning_n: float, alpha: float) -> float:
 
     Setting the derivative of the radius in ``rho^2`` to zero gives
     ``rho^2 = (-W_{-1}(-alpha^2 exp(alpha^2 - 1)) - 1) / tuning_n`` with ``W_{-1}`` the lower branch of
-    Lambert's W (Waudby-Smith et al. 2023, Section 2; their closed-form approximation is
-    ``(-2 log alpha + log(-2 log alpha + 1)) / tuning_n``). The tests check it against a numerical minimum.
+    Lambert's W; Waudby-Smith et al. (2023) give the approximation
+    ``(-2 log alpha + log(-2 log alpha + 1)) / tuning_n``. The tests check both against a numerical
+    minimum. ``rho`` must not depend on the data, or the guarantee is lost.
     """
     w = lambertw(-alpha * alpha * math.exp(alpha * alpha - 1), k=-1).real
     return math.sqrt((-w - 1) / tuning_n)

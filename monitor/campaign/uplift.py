@@ -13,12 +13,13 @@ where the score changes, so tied customers enter together, and linearly between.
 
 Qini coefficient (Radcliffe 2007's Q): the area between the Qini curve and the random-targeting line (from
 ``(0, 0)`` to ``(1, g(N))``), divided by the same area for the optimum ranking that puts treated successes
-first and control successes last (negative effects allowed). The x axis is the share of customers
-targeted; ``qini_area`` is the unnormalized area in incremental successes x share. This is the
-normalization of scikit-uplift's ``qini_auc_score(negative_effect=True)``. Near 0 for a useless ranking,
-1 for the optimum; negative when the ranking is worse than random. The optimum ranks by the realized
-outcomes, which no model can, so real values are small (a score that ranks perfectly by true uplift
-reaches about 0.06 in the tests' simulation): compare Q against 0 and between models, not against 1.
+first and control successes last, i.e. the optimum that allows negative effects (Radcliffe's q0 would use
+the optimum without them). The x axis is the share of customers targeted; ``qini_area`` is the
+unnormalized area, in incremental successes x share. This is the normalization of scikit-uplift's
+``qini_auc_score(negative_effect=True)``; its 0.5.1 value is pinned in the tests. Q is near 0 for a
+useless ranking, 1 for the optimum, negative for a ranking worse than random. The optimum ranks by the
+realized outcomes, which no model can, so real values are small (ranking perfectly by the true uplift
+reaches about 0.06 in the tests' simulation): compare Q with 0 and between models, not with 1.
 
 Radcliffe NJ (2007). Using control groups to target on predicted lift: building and assessing uplift
 models. Direct Marketing Analytics Journal, 14-21.
@@ -73,7 +74,8 @@ class Decile:
 
 @dataclass(frozen=True, slots=True)
 class UpliftAtK:
-    """Uplift among the top ``ceil(k N)`` customers by score (scikit-uplift's ``uplift_at_k``, 'first')."""
+    """Uplift among the top ``ceil(k N)`` customers by score (scikit-uplift's ``uplift_at_k`` with
+    ``strategy="overall"``; customers tied at the cut are taken in input order)."""
 
     k: float
     n_targeted: int

@@ -133,3 +133,18 @@ def test_no_successes_gives_nan_coefficient_not_a_crash() -> None:
     n = 100
     summary = summarize_uplift(np.linspace(0, 1, n), np.arange(n) % 2 == 0, np.zeros(n, bool))
     assert summary.status == "ok" and math.isnan(summary.qini_coefficient) and summary.qini_area == 0
+
+
+def test_pinned_to_scikit_uplift() -> None:
+    # A deterministic 40-customer set; the expected numbers come from scikit-uplift 0.5.1
+    # (``qini_auc_score(y, score, treatment)`` with its default negative_effect=True, and
+    # ``uplift_at_k(..., strategy="overall")``), computed once; it is not a test dependency.
+    i = np.arange(40)
+    score = ((i * 7) % 40) / 40.0
+    treated = (i * 3) % 5 != 0
+    success = ((i * 11) % 7 < 3) | ((i % 4 == 0) & treated)
+    q, _ = qini_coefficient(score, treated, success)
+    assert q == pytest.approx(0.36703899666862627, rel=1e-12)
+    assert uplift_at_k(score, treated, success, 0.3).counts.uplift == pytest.approx(0.5)
+    assert uplift_at_k(score, treated, success, 0.5).counts.uplift == pytest.approx(0.5)
+    assert math.isnan(uplift_at_k(score, treated, success, 0.1).counts.uplift)  # no control in the top 4
