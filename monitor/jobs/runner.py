@@ -1,0 +1,203 @@
+"""One run of a model's checks at a time ``at``: read summaries from the store, judge, keep history.
+
+The statistics themselves are pure (``drift``, ``monitor.performance``, ``monitor.quality``); this module
+only decides what to read, caches the reference's summaries per reference version, writes the results
+(idempotent per window) and the evidence report, and hands alert candidates on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.store.base import PREDICTION, SCORE, FeatureSelection, ResultRow, Store, WindowSpec
+from monitor.config_model import Config, ModelSpec
+from monitor.jobs import quality_checks
+from monitor.jobs.drift import (
+    WindowData,
+    bin_edges,
+    dataset_drift,
+    drift_checks,
+    feature_columns,
+    prediction_column,
+)
+from monitor.jobs.report import report_path, write_report
+from monitor.jobs.results import Check, CheckResult, Status
+from monitor.jobs.windows import RunWindows, plan_windows
+from monitor.performance import evaluate_performance
+
+log = logging.getLogger(__name__)
+
+LABELED_SAMPLE = 200_000  # labeled rows per window for performance: accuracy's error at this n is ~0.001
+REFERENCE_CACHE = 32  # reference versions kept in memory (one per model is the common case)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run found, with where its evidence is."""
+
+    model: str
+    run_id: str
+    windows: RunWindows
+    results: list[CheckResult]
+    report: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def breaches(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status is Status.BREACH]
+
+
+def run_id(model: str, window_end_ms: int) -> str:
+    """Stable id of a model's run for a window: a re-run of the same window has the same id."""
+    return hashlib.sha256(f"{model}:{window_end_ms}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class JobRunner:
+    """Runs models' checks against one store. Not thread-safe: the scheduler runs one job at a time."""
+
+    config: Config
+    store: Store
+    report_dir: Path | None = None
+    wall_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
+    _reference_cache: OrderedDict[tuple[object, ...], WindowData] = field(default_factory=OrderedDict)
+
+    def run(self, model: str, at_ms: int, report: bool = True) -> RunResult:
+        """Run every check of ``model`` for the window ending at ``at_ms`` and keep the results."""
+        started = time.monotonic()
+        spec = self.config.models[model]
+        windows = plan_windows(model, spec.monitoring, at_ms)
+        try:
+            results, current, reference = self._checks(spec, windows)
+            results.append(CheckResult(Check.JOB, "run", 0.0, 0.0, Status.OK))
+        except Exception as exc:  # a failing job is a result ("job failing"), never a dead scheduler
+            log.exception("checks of %s for the window ending %s failed", model, at_ms)
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            results, current, reference = (
+                [CheckResult(Check.JOB, "run", 1.0, 0.0, Status.ERROR, details={"error": error})],
+                None,
+                None,
+            )
+        identity = run_id(model, at_ms)
+        path = None
+        if report and self.report_dir is not None and current is not None and reference is not None:
+            features = spec.features
+            path = write_report(
+                report_path(self.report_dir, model, at_ms),
+                reference.sample,
+                current.sample,
+                features.numerical,
+                features.categorical,
+            )
+        self.store.write_results(self._rows(model, identity, windows, results, path))
+        return RunResult(model, identity, windows, results, path, time.monotonic() - started)
+
+    def _checks(
+        self, spec: ModelSpec, windows: RunWindows
+    ) -> tuple[list[CheckResult], WindowData, WindowData]:
+        settings = spec.monitoring
+        features = FeatureSelection(
+            (*spec.features.numerical, SCORE), (*spec.features.categorical, PREDICTION)
+        )
+        current = self._window(windows.current, features, settings.drift.sample_size)
+        reference = self._reference(windows, features, settings.drift.sample_size)
+        columns = feature_columns(settings.drift, spec.features.numerical, spec.features.categorical)
+        prediction = prediction_column(settings.drift, current)
+        histograms = self._histograms([*columns, prediction], reference, current, windows)
+        results = drift_checks(settings.drift, columns, reference, current, histograms)
+        results.append(dataset_drift(settings.drift, results))
+        results += drift_checks(
+            settings.drift, [prediction], reference, current, histograms, check=Check.PREDICTION_DRIFT
+        )
+        results += quality_checks.evaluate(spec, windows, reference, current)
+        results += self._performance(spec, windows)
+        return results, current, reference
+
+    def _window(self, window: WindowSpec, features: FeatureSelection, sample_size: int) -> WindowData:
+        return WindowData(
+            self.store.window_stats(window, features), self.store.sample(window, features, sample_size)
+        )
+
+    def _reference(self, windows: RunWindows, features: FeatureSelection, sample_size: int) -> WindowData:
+        key = (*windows.reference_key, tuple(features.numerical), tuple(features.categorical), sample_size)
+        cached = self._reference_cache.get(key)
+        if cached is None:
+            cached = self._window(windows.reference, features, sample_size)
+            self._reference_cache[key] = cached
+            while len(self._reference_cache) > REFERENCE_CACHE:
+                self._reference_cache.popitem(last=False)
+        else:
+            self._reference_cache.move_to_end(key)
+        return cached
+
+    def _histograms(self, columns, reference: WindowData, current: WindowData, windows: RunWindows):  # type: ignore[no-untyped-def]
+        edges = bin_edges(columns, reference, current)
+        if not edges:
+            return {}
+        as_lists: dict[str, Sequence[float]] = {
+            name: [float(e) for e in values] for name, values in edges.items()
+        }
+        ref_counts = self.store.histogram(windows.reference, as_lists)
+        cur_counts = self.store.histogram(windows.current, as_lists)
+        return {name: (ref_counts[name], cur_counts[name]) for name in edges}
+
+    def _performance(self, spec: ModelSpec, windows: RunWindows) -> list[CheckResult]:
+        features = FeatureSelection((), ())
+        current = self.store.sample(
+            windows.labeled_current, features, LABELED_SAMPLE, windows.matured_before_ms
+        )
+        reference = self.store.sample(windows.reference, features, LABELED_SAMPLE, windows.matured_before_ms)
+        return evaluate_performance(spec.task, current, reference, spec.monitoring.performance)
+
+    def _rows(
+        self, model: str, identity: str, windows: RunWindows, results: list[CheckResult], report: Path | None
+    ) -> list[ResultRow]:
+        created = self.wall_ms()
+        rows = []
+        for r in results:
+            details = dict(r.details)
+            if report is not None:
+                details["report"] = str(report)
+            rows.append(
+                ResultRow(
+                    model,
+                    identity,
+                    windows.current.start_ms,
+                    windows.current.end_ms,
+                    r.check.value,
+                    r.feature,
+                    r.metric,
+                    _finite(r.value),
+                    _finite(r.threshold),
+                    r.status.value,
+                    json.dumps(_plain(details), default=str, allow_nan=False, sort_keys=True),
+                    created,
+                )
+            )
+        return rows
+
+
+def _plain(value: object) -> object:
+    """JSON-safe copy: NaN and infinities (no value) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _finite(value: float) -> float:
+    # NaN (no verdict) is stored as NaN; infinities (e.g. "never received") as the largest float.
+    if math.isinf(value):
+        return math.copysign(1.7976931348623157e308, value)
+    return value
