@@ -128,11 +128,37 @@ def demo(
 
 
 @app.command()
-def run(config: ConfigOption = DEFAULT_CONFIG_PATH) -> None:
-    """The main job: ingest plus metrics endpoint (drift jobs, alert router and pages join as they land)."""
-    from monitor.commands.ingest import run_ingest
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model name from the config.")],
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    at: Annotated[
+        str | None, typer.Option(help="End of the window to check (ISO-8601, UTC); default: now.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Backfill: end of the first window (ISO-8601).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Backfill: end of the last window.")] = None,
+    every: Annotated[str, typer.Option(help="Backfill: step between window ends (e.g. 1h).")] = "1h",
+    report: Annotated[
+        bool, typer.Option(help="Write an Evidently HTML report per run (under --report-dir).")
+    ] = True,
+    report_dir: Annotated[Path, typer.Option(help="Where reports are written.")] = Path("reports"),
+) -> None:
+    """Run a model's drift, quality and performance checks once now (or for past windows) and print them."""
+    from monitor.commands.evaluate import run_evaluate
 
-    raise typer.Exit(run_ingest(config, max_messages=None, idle_exit=None, quiet=False))
+    raise typer.Exit(run_evaluate(config, model, at, start, end, every, report, report_dir))
+
+
+@app.command()
+def run(
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    report_dir: Annotated[Path, typer.Option(help="Where the jobs write their reports.")] = Path("reports"),
+) -> None:
+    """The main job: ingest, the scheduled checks of every model, and the metrics endpoint."""
+    from monitor.commands.ingest import run_service
+
+    raise typer.Exit(run_service(config, report_dir))
 
 
 def main() -> None:

@@ -133,6 +133,42 @@ def consume(
     return EXIT_UNCOMMITTED if stats.uncommitted_at_exit else 0
 
 
+def run_service(config_path: Path, report_dir: Path) -> int:
+    """``monitor run``: ingest in the foreground, the scheduled checks in the background."""
+    import sys
+
+    from alerts.sink import PrintingSink
+    from monitor.jobs.runner import JobRunner
+    from monitor.jobs.scheduler import ModelScheduler
+
+    console = Console(stderr=True)
+    configure_logging(console)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print_config_error(exc)
+        return 1
+    url = config.store.url.get_secret_value()
+    store = open_store(url)
+    # The embedded store can be open once per process: jobs share it. A server gets a second
+    # connection so a long query never holds up ingest writes.
+    jobs_store = store if url.startswith("chdb:") else open_store(url)
+    try:
+        wait_for_store(store, config.ingest.retry_max_seconds)
+        scheduler = ModelScheduler(
+            config, JobRunner(config, jobs_store, report_dir), PrintingSink(sys.stderr)
+        )
+        scheduler.start()
+        try:
+            return consume(config, store, console, max_messages=None, idle_exit=None, quiet=False)
+        finally:
+            scheduler.shutdown()
+    finally:
+        if jobs_store is not store:
+            jobs_store.close()
+        store.close()
+
+
 def _stop_on_signals(pipeline: IngestPipeline) -> None:
     def handler(signum: int, _frame: FrameType | None) -> None:
         log.info(
