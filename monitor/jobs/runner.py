@@ -19,19 +19,11 @@ from pathlib import Path
 
 from connectors.store.base import PREDICTION, SCORE, FeatureSelection, ResultRow, Store, WindowSpec
 from monitor.config_model import Config, ModelSpec
-from monitor.jobs import quality_checks
-from monitor.jobs.drift import (
-    WindowData,
-    bin_edges,
-    dataset_drift,
-    drift_checks,
-    feature_columns,
-    prediction_column,
-)
+from monitor.jobs.drift import Column, WindowData, bin_edges
+from monitor.jobs.judge import Histograms, drift_columns, judge
 from monitor.jobs.report import report_path, write_report
 from monitor.jobs.results import Check, CheckResult, Status
 from monitor.jobs.windows import RunWindows, plan_windows
-from monitor.performance import evaluate_performance
 
 log = logging.getLogger(__name__)
 
@@ -103,22 +95,18 @@ class JobRunner:
     def _checks(
         self, spec: ModelSpec, windows: RunWindows
     ) -> tuple[list[CheckResult], WindowData, WindowData]:
-        settings = spec.monitoring
+        sample_size = spec.monitoring.drift.sample_size
         features = FeatureSelection(
             (*spec.features.numerical, SCORE), (*spec.features.categorical, PREDICTION)
         )
-        current = self._window(windows.current, features, settings.drift.sample_size)
-        reference = self._reference(windows, features, settings.drift.sample_size)
-        columns = feature_columns(settings.drift, spec.features.numerical, spec.features.categorical)
-        prediction = prediction_column(settings.drift, current)
-        histograms = self._histograms([*columns, prediction], reference, current, windows)
-        results = drift_checks(settings.drift, columns, reference, current, histograms)
-        results.append(dataset_drift(settings.drift, results))
-        results += drift_checks(
-            settings.drift, [prediction], reference, current, histograms, check=Check.PREDICTION_DRIFT
-        )
-        results += quality_checks.evaluate(spec, windows, reference, current)
-        results += self._performance(spec, windows)
+        current = self._window(windows.current, features, sample_size)
+        reference = self._reference(windows, features, sample_size)
+        histograms = self._histograms(drift_columns(spec, current), reference, current, windows)
+        labels = FeatureSelection((), ())
+        matured = windows.matured_before_ms
+        labeled_current = self.store.sample(windows.labeled_current, labels, LABELED_SAMPLE, matured)
+        labeled_reference = self.store.sample(windows.reference, labels, LABELED_SAMPLE, matured)
+        results = judge(spec, windows, reference, current, histograms, labeled_reference, labeled_current)
         return results, current, reference
 
     def _window(self, window: WindowSpec, features: FeatureSelection, sample_size: int) -> WindowData:
@@ -138,7 +126,9 @@ class JobRunner:
             self._reference_cache.move_to_end(key)
         return cached
 
-    def _histograms(self, columns, reference: WindowData, current: WindowData, windows: RunWindows):  # type: ignore[no-untyped-def]
+    def _histograms(
+        self, columns: list[Column], reference: WindowData, current: WindowData, windows: RunWindows
+    ) -> Histograms:
         edges = bin_edges(columns, reference, current)
         if not edges:
             return {}
@@ -148,14 +138,6 @@ class JobRunner:
         ref_counts = self.store.histogram(windows.reference, as_lists)
         cur_counts = self.store.histogram(windows.current, as_lists)
         return {name: (ref_counts[name], cur_counts[name]) for name in edges}
-
-    def _performance(self, spec: ModelSpec, windows: RunWindows) -> list[CheckResult]:
-        features = FeatureSelection((), ())
-        current = self.store.sample(
-            windows.labeled_current, features, LABELED_SAMPLE, windows.matured_before_ms
-        )
-        reference = self.store.sample(windows.reference, features, LABELED_SAMPLE, windows.matured_before_ms)
-        return evaluate_performance(spec.task, current, reference, spec.monitoring.performance)
 
     def _rows(
         self, model: str, identity: str, windows: RunWindows, results: list[CheckResult], report: Path | None

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectors.store.base import PREDICTION, SCORE, WindowStats
+from connectors.store.base import PREDICTION, SCORE
 from monitor.jobs.drift import (
     WindowData,
     bin_edges,
@@ -15,6 +15,7 @@ from monitor.jobs.drift import (
     feature_columns,
     prediction_column,
 )
+from monitor.jobs.frames import frame_histograms, window_from_frame
 from monitor.jobs.results import Check, Status
 from monitor.jobs.settings import DriftSettings, MethodChoice
 from monitor.stats.guards import run_guarded
@@ -24,21 +25,9 @@ NUMERICAL = ("x", "y")
 CATEGORICAL = ("plan",)
 
 
-def window(frame: pd.DataFrame) -> WindowData:
+def window(rows: pd.DataFrame) -> WindowData:
     """What the store would return for these rows (exact summaries, the whole frame as sample)."""
-    nulls = {c: int(frame[c].isna().sum()) for c in frame.columns}
-    nulls[SCORE] = nulls.get("score", len(frame))
-    numeric = [*NUMERICAL, "score"]
-    minimum = {
-        (SCORE if c == "score" else c): float(frame[c].min()) for c in numeric if frame[c].notna().any()
-    }
-    maximum = {
-        (SCORE if c == "score" else c): float(frame[c].max()) for c in numeric if frame[c].notna().any()
-    }
-    categories = {c: frame[c].dropna().value_counts().to_dict() for c in CATEGORICAL}
-    categories[PREDICTION] = frame["prediction"].value_counts().to_dict()
-    stats = WindowStats(len(frame), 0, 1, nulls, minimum, maximum, categories)
-    return WindowData(stats, frame)
+    return window_from_frame(rows, NUMERICAL, CATEGORICAL)
 
 
 def frame(n: int, seed: int, shift: float = 0.0, premium: float = 0.2) -> pd.DataFrame:
@@ -57,18 +46,7 @@ def frame(n: int, seed: int, shift: float = 0.0, premium: float = 0.2) -> pd.Dat
 
 
 def histograms(columns, reference: WindowData, current: WindowData):  # type: ignore[no-untyped-def]
-    edges = bin_edges(columns, reference, current)
-    return {
-        name: (
-            np.histogram(reference.sample[_col(name)].dropna(), e)[0].tolist(),
-            np.histogram(current.sample[_col(name)].dropna(), e)[0].tolist(),
-        )
-        for name, e in edges.items()
-    }
-
-
-def _col(name: str) -> str:
-    return "score" if name == SCORE else name
+    return frame_histograms(bin_edges(columns, reference, current), reference.sample, current.sample)
 
 
 @pytest.mark.parametrize(
