@@ -13,10 +13,12 @@ insert the same values; only the transport differs. Values are plain Python:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import astuple
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from connectors.store import schema
+from connectors.store.base import ResultRow
 from monitor.events import DeadLetter, Outcome, Prediction
 
 Columns = list[list[Any]]
@@ -108,3 +110,8 @@ def dead_letter_columns(dead_letters: Sequence[DeadLetter], received_ms: int = 0
     carries its own receive time, which is kept so ``read_dead_letters`` returns it unchanged.
     """
     return _transpose(dead_letters, received_ms, _dead_letter_row, len(schema.DEAD_LETTER_COLUMNS))
+
+
+def result_columns(rows: Sequence[ResultRow]) -> Columns:
+    """Columns of ``schema.RESULT_COLUMNS`` (the fields of ``ResultRow``, in order)."""
+    return _transpose(rows, 0, lambda row, _: astuple(row), len(schema.RESULT_COLUMNS))

@@ -14,6 +14,9 @@ from __future__ import annotations
 PREDICTIONS = "predictions"
 OUTCOMES = "outcomes"
 DEAD_LETTERS = "dead_letters"
+CHECK_RESULTS = "check_results"
+REFERENCE_ROWS = "reference_rows"
+REFERENCE_SETS = "reference_sets"
 
 PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("model", "String"),
@@ -61,6 +64,55 @@ DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# In the field order of ``base.ResultRow``, so a row is inserted and read back positionally.
+RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("model", "String"),
+    ("run_id", "String"),
+    ("window_start_ms", "Int64"),
+    ("window_end_ms", "Int64"),
+    ("check", "String"),
+    ("feature", "String"),
+    ("metric", "String"),
+    ("value", "Float64"),  # NaN allowed: a check without a value (insufficient data, error)
+    ("threshold", "Float64"),
+    ("status", "String"),
+    ("details", "String"),  # a JSON object
+    ("created_ms", "UInt64"),  # the version: a rerun of the same window replaces the earlier rows
+)
+
+# A reference set has the layout of ``predictions`` (so the window reads select the same expressions
+# from either table) plus its label, the set's id and a load version. Times may be unknown.
+REFERENCE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("model", "String"),
+    ("reference_id", "String"),
+    ("version", "UInt64"),  # one per load: reads take the version of the newest complete load
+    ("row_number", "UInt64"),
+    ("prediction_id", "String"),
+    ("model_version", "String"),
+    ("timestamp_ms", "Nullable(Int64)"),
+    ("num_names", "Array(String)"),
+    ("num_values", "Array(Nullable(Float64))"),
+    ("cat_names", "Array(String)"),
+    ("cat_values", "Array(Nullable(String))"),
+    ("prediction", "Nullable(String)"),
+    ("prediction_value", "Nullable(Float64)"),
+    ("score", "Nullable(Float64)"),
+    ("campaign_id", "Nullable(String)"),
+    ("campaign_arm", "Nullable(String)"),
+    ("label", "Nullable(String)"),
+    ("label_value", "Nullable(Float64)"),
+)
+
+# One row per completed load: written after all its rows, so a load that failed half-way is never read.
+REFERENCE_SET_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("model", "String"),
+    ("reference_id", "String"),
+    ("version", "UInt64"),
+    ("rows", "UInt64"),
+    ("loaded_ms", "UInt64"),
+)
+
+
 def _columns(columns: tuple[tuple[str, str], ...]) -> str:
     return ",\n    ".join(f"`{name}` {kind}" for name, kind in columns)
 
@@ -85,4 +137,18 @@ ORDER BY (model, prediction_id)""",
     {_columns(DEAD_LETTER_COLUMNS)}
 ) ENGINE = ReplacingMergeTree(received_ms)
 ORDER BY (topic, partition, offset)""",
+        f"""CREATE TABLE IF NOT EXISTS {database}.{CHECK_RESULTS} (
+    {_columns(RESULT_COLUMNS)}
+) ENGINE = ReplacingMergeTree(created_ms)
+ORDER BY (model, window_end_ms, `check`, feature, metric)""",
+        # Replacing by version lets merges drop rows of older loads even before their DELETE mutation
+        # (asynchronous on 18.16) has run; reads never depend on either (see ``sql_windows``).
+        f"""CREATE TABLE IF NOT EXISTS {database}.{REFERENCE_ROWS} (
+    {_columns(REFERENCE_COLUMNS)}
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (model, reference_id, row_number)""",
+        f"""CREATE TABLE IF NOT EXISTS {database}.{REFERENCE_SETS} (
+    {_columns(REFERENCE_SET_COLUMNS)}
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (model, reference_id)""",
     ]

@@ -8,7 +8,10 @@ escaped literals (the stores have no common parameter syntax); identifiers are c
 
 from __future__ import annotations
 
+import math
 import re
+import struct
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +71,20 @@ def literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def float_literal(value: float) -> str:
+    """An exact ClickHouse literal for a finite float.
+
+    ``repr`` is the shortest text that reads back as the same double, and both engines parse it
+    exactly; only subnormal numbers are refused by 18.16's parser, so those are sent as their bytes.
+    """
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    if number != 0.0 and abs(number) < sys.float_info.min:
+        return f"reinterpretAsFloat64(unhex('{struct.pack('<d', number).hex()}'))"
+    return repr(number)
+
+
 def identifier(name: str) -> str:
     """``name`` backquoted, after checking it is a plain identifier (no quoting tricks possible)."""
     if not NAME.match(name):
@@ -85,7 +102,7 @@ def insert_prefix(database: str, name: str, columns: Sequence[tuple[str, str]]) 
     return f"INSERT INTO {table(database, name)} ({names})"
 
 
-def _feature_outputs(features: FeatureSelection) -> list[tuple[str, Output]]:
+def feature_outputs(features: FeatureSelection) -> list[tuple[str, Output]]:
     """(SQL expression, output) per selected feature, checked for bad or clashing names."""
     picked = [("num", name, Kind.FLOAT) for name in features.numerical]
     picked += [("cat", name, Kind.TEXT) for name in features.categorical]
@@ -107,7 +124,7 @@ def _month(epoch_s: int) -> int:
     return moment.year * 100 + moment.month
 
 
-def _time_filter(start_ms: int, end_ms: int) -> str:
+def time_filter(start_ms: int, end_ms: int) -> str:
     """``start_ms <= timestamp_ms < end_ms``, plus the months it spans to skip other partitions.
 
     The month bound is on the partition key expression on purpose: a finer bound on ``event_time``
@@ -123,14 +140,14 @@ def _time_filter(start_ms: int, end_ms: int) -> str:
     )
 
 
-def _predictions_subquery(
+def predictions_subquery(
     database: str, model: str, start_ms: int, end_ms: int, features: list[tuple[str, Output]]
 ) -> str:
     columns = ["model"] + [output.alias for output in PREDICTION_OUTPUTS]
     columns += [f"{expression} AS {output.alias}" for expression, output in features]
     return (
         f"SELECT {', '.join(columns)} FROM {table(database, schema.PREDICTIONS)} FINAL"
-        f" WHERE model = {literal(model)} AND {_time_filter(start_ms, end_ms)}"
+        f" WHERE model = {literal(model)} AND {time_filter(start_ms, end_ms)}"
     )
 
 
@@ -138,11 +155,11 @@ def predictions_select(
     database: str, model: str, start_ms: int, end_ms: int, features: FeatureSelection
 ) -> Select:
     """Predictions of ``model`` in ``[start_ms, end_ms)``, each once, ordered by time then id."""
-    picked = _feature_outputs(features)
+    picked = feature_outputs(features)
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked)
     sql = (
         f"SELECT {', '.join(output.alias for output in outputs)}"
-        f" FROM ({_predictions_subquery(database, model, start_ms, end_ms, picked)})"
+        f" FROM ({predictions_subquery(database, model, start_ms, end_ms, picked)})"
         " ORDER BY timestamp_ms, prediction_id"
     )
     return Select(sql, outputs)
@@ -157,20 +174,36 @@ def labeled_select(
     matured_before_ms: int,
 ) -> Select:
     """Predictions in the window made before ``matured_before_ms`` joined to their latest outcome."""
-    picked = _feature_outputs(features)
+    picked = feature_outputs(features)
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + LABEL_OUTPUTS
-    predictions = _predictions_subquery(database, model, start_ms, min(end_ms, matured_before_ms), picked)
-    outcomes = (
-        "SELECT model, prediction_id, label AS o_label, label_value AS o_label_value,"
-        f" timestamp_ms AS o_timestamp_ms FROM {table(database, schema.OUTCOMES)} FINAL"
-        f" WHERE model = {literal(model)}"
-    )
+    source = labeled_join(database, model, start_ms, min(end_ms, matured_before_ms), picked)
     sql = (
-        f"SELECT {', '.join(output.alias for output in outputs)}"
-        f" FROM ({predictions}) AS p ANY INNER JOIN ({outcomes}) AS o USING (model, prediction_id)"
+        f"SELECT {', '.join(output.alias for output in outputs)} FROM {source}"
         " ORDER BY timestamp_ms, prediction_id"
     )
     return Select(sql, outputs)
+
+
+def labeled_join(
+    database: str, model: str, start_ms: int, end_ms: int, picked: list[tuple[str, Output]]
+) -> str:
+    """The window's predictions ``ANY INNER JOIN`` their latest outcome (a FROM clause).
+
+    The outcome side is limited to ids in the window: the join's hash table then grows with the window,
+    not with the model's whole history of outcomes. The id filter is on the sort key, which every
+    version of a row shares, so it cannot make FINAL keep a replaced version.
+    """
+    predictions = predictions_subquery(database, model, start_ms, end_ms, picked)
+    window_ids = (
+        f"SELECT prediction_id FROM {table(database, schema.PREDICTIONS)}"
+        f" WHERE model = {literal(model)} AND {time_filter(start_ms, end_ms)}"
+    )
+    outcomes = (
+        "SELECT model, prediction_id, label AS o_label, label_value AS o_label_value,"
+        f" timestamp_ms AS o_timestamp_ms FROM {table(database, schema.OUTCOMES)} FINAL"
+        f" WHERE model = {literal(model)} AND prediction_id IN ({window_ids})"
+    )
+    return f"({predictions}) AS p ANY INNER JOIN ({outcomes}) AS o USING (model, prediction_id)"
 
 
 def count_sql(database: str, name: str, model: str | None) -> str:

@@ -7,6 +7,7 @@ columnar data (``_execute``, ``_select``, ``_insert``); the SQL text (``sql.py``
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -14,10 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from connectors.store import schema, sql
-from connectors.store.base import Counts, FeatureSelection, WriteBatch
-from connectors.store.columns import Columns, dead_letter_columns, outcome_columns, prediction_columns
+from connectors.store import schema, sql, sql_history, sql_sample, sql_windows, windows
+from connectors.store.base import Counts, FeatureSelection, ResultRow, WindowSpec, WindowStats, WriteBatch
+from connectors.store.columns import (
+    Columns,
+    dead_letter_columns,
+    outcome_columns,
+    prediction_columns,
+    result_columns,
+)
+from connectors.store.reference import reference_columns
 from monitor.events import DeadLetter, RejectReason, SourcePosition
+
+# Rows per insert of a reference load: big inserts are fast (PLATFORM.md), and a batch of 25 features
+# stays well under 100 MB of Python objects.
+REFERENCE_BATCH_ROWS = 100_000
 
 
 class SqlStore(ABC):
@@ -84,6 +96,53 @@ class SqlStore(ABC):
         columns = self._select(sql.dead_letters_sql(self.database, limit), 7)
         return [_dead_letter(*row) for row in zip(*columns, strict=True)]
 
+    def window_stats(self, window: WindowSpec, features: FeatureSelection) -> WindowStats:
+        numerical, categorical = sql_windows.pick(features)
+        statement = sql_windows.stats_sql(self.database, window, numerical, categorical)
+        scalars = self._select(statement, windows.stats_width(numerical, categorical))
+        categories: list[Sequence[Any]] = [(), (), ()]
+        if categorical and int(scalars[0][0]) > 0:
+            categories = self._select(sql_windows.categories_sql(self.database, window, categorical), 3)
+        return windows.window_stats(scalars, categories, numerical, categorical)
+
+    def histogram(self, window: WindowSpec, edges: dict[str, Sequence[float]]) -> dict[str, list[int]]:
+        if not edges:
+            return {}
+        statement = sql_windows.histogram_sql(self.database, window, edges)
+        width = sum(len(feature_edges) - 1 for feature_edges in edges.values())
+        return windows.histogram(self._select(statement, width), edges)
+
+    def sample(
+        self, window: WindowSpec, features: FeatureSelection, limit: int, matured_before_ms: int | None = None
+    ) -> pd.DataFrame:
+        """As ``base.Store.sample``; pseudo-features are skipped (they are the ``score`` and
+        ``prediction`` columns). For a reference set, ``matured_before_ms`` asks for its labeled rows."""
+        select = sql_sample.sample_select(self.database, window, features, limit, matured_before_ms)
+        return self._frame(select)
+
+    def write_results(self, rows: Sequence[ResultRow]) -> None:
+        if rows:
+            self._insert(schema.CHECK_RESULTS, schema.RESULT_COLUMNS, result_columns(rows))
+
+    def read_results(self, model: str, start_ms: int, end_ms: int) -> list[ResultRow]:
+        statement = sql_history.results_sql(self.database, model, start_ms, end_ms)
+        return windows.result_rows(self._select(statement, len(schema.RESULT_COLUMNS)))
+
+    def load_reference(self, model: str, reference_id: str, frame: pd.DataFrame) -> int:
+        """As ``base.Store.load_reference``: the rows go in under a new version, in batches, then the
+        set's entry in ``reference_sets`` makes them the ones read; older versions are deleted last."""
+        used = self._select(sql_history.reference_versions_sql(self.database, model, reference_id), 1)
+        now_ms = int(time.time() * 1000)
+        version = max([now_ms, *(int(v) + 1 for v in used[0])])
+        for first in range(0, len(frame), REFERENCE_BATCH_ROWS):
+            part = frame.iloc[first : first + REFERENCE_BATCH_ROWS]
+            data = reference_columns(model, reference_id, version, part, first)
+            self._insert(schema.REFERENCE_ROWS, schema.REFERENCE_COLUMNS, data)
+        entry: Columns = [[model], [reference_id], [version], [len(frame)], [now_ms]]
+        self._insert(schema.REFERENCE_SETS, schema.REFERENCE_SET_COLUMNS, entry)
+        self._execute(sql_history.drop_old_reference_sql(self.database, model, reference_id, version))
+        return len(frame)
+
     def _frame(self, select: sql.Select) -> pd.DataFrame:
         columns = self._select(select.sql, len(select.outputs))
         return pd.DataFrame(
@@ -99,8 +158,11 @@ def _series(kind: sql.Kind, values: Sequence[Any]) -> pd.Series:
     if kind is sql.Kind.FLOAT:
         return pd.Series(np.asarray(values, dtype=np.float64))  # None -> NaN
     if kind is sql.Kind.TIMESTAMP:
-        millis = np.asarray(values, dtype=np.int64)
-        return pd.Series(pd.to_datetime(millis, unit="ms", utc=True).as_unit("ns"))
+        millis = np.asarray(values)
+        if millis.dtype == object:  # NULLs: only reference sets may lack times; they become NaT
+            moments = pd.to_datetime(pd.array(millis, dtype="Int64"), unit="ms", utc=True)
+            return pd.Series(moments.as_unit("ns"))
+        return pd.Series(pd.to_datetime(millis.astype(np.int64), unit="ms", utc=True).as_unit("ns"))
     return pd.Series(list(values), dtype=object)
 
 

@@ -1,0 +1,81 @@
+"""SQL of the bounded sample: the window's rows with the smallest ``cityHash64(prediction_id)``.
+
+``ORDER BY hash LIMIT n`` is a top-n sort, which keeps at most n rows per stream on the server (18.16
+and current engines alike), so the sample's memory does not grow with the window. ``cityHash64`` is
+the same function on every ClickHouse version, so both stores pick the same rows; ties (equal hashes)
+are broken by the id itself. The sample is then put in the order of the full reads.
+"""
+
+from __future__ import annotations
+
+from connectors.store.base import PREDICTION, SCORE, FeatureSelection, WindowSpec
+from connectors.store.sql import (
+    LABEL_OUTPUTS,
+    PREDICTION_OUTPUTS,
+    Output,
+    Select,
+    feature_outputs,
+    labeled_join,
+)
+from connectors.store.sql_windows import window_rows
+
+HASH_ORDER = "cityHash64(prediction_id), prediction_id"
+# A reference row's label and (optional) time, under the aliases the labeled read gives an outcome's.
+REFERENCE_LABELS = (
+    "label AS o_label",
+    "label_value AS o_label_value",
+    "timestamp_ms AS o_timestamp_ms",
+)
+
+
+def sample_select(
+    database: str,
+    window: WindowSpec,
+    features: FeatureSelection,
+    limit: int,
+    matured_before_ms: int | None,
+) -> Select:
+    """At most ``limit`` rows of the window, with the columns of ``read_predictions`` (or, with
+    ``matured_before_ms``, of ``read_labeled``: for a reference set, its rows that have a label).
+
+    Pseudo-features are skipped: their values are the ``score`` and ``prediction`` columns already."""
+    if limit < 0:
+        raise ValueError(f"a sample limit cannot be negative: {limit}")
+    plain = FeatureSelection(
+        numerical=[name for name in features.numerical if name not in (SCORE, PREDICTION)],
+        categorical=[name for name in features.categorical if name not in (SCORE, PREDICTION)],
+    )
+    picked = feature_outputs(plain)
+    labeled = matured_before_ms is not None
+    outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + (LABEL_OUTPUTS if labeled else ())
+    aliases = [output.alias for output in outputs]
+    if window.reference_id is not None:
+        sampled = _reference_sample(database, window, picked, labeled, aliases, limit)
+        order = "row_number"  # the order of the loaded file
+    elif matured_before_ms is not None:
+        end_ms = min(window.end_ms, matured_before_ms)
+        source = labeled_join(database, window.model, window.start_ms, end_ms, picked)
+        sampled = f"SELECT {', '.join(aliases)} FROM {source} ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
+        order = "timestamp_ms, prediction_id"
+    else:
+        columns = [output.alias for output in PREDICTION_OUTPUTS]
+        columns += [f"{expression} AS {output.alias}" for expression, output in picked]
+        rows = window_rows(database, window, columns)
+        sampled = f"SELECT {', '.join(aliases)} FROM ({rows}) ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
+        order = "timestamp_ms, prediction_id"
+    return Select(f"SELECT {', '.join(aliases)} FROM ({sampled}) ORDER BY {order}", outputs)
+
+
+def _reference_sample(
+    database: str,
+    window: WindowSpec,
+    picked: list[tuple[str, Output]],
+    labeled: bool,
+    aliases: list[str],
+    limit: int,
+) -> str:
+    columns = ["row_number"] + [output.alias for output in PREDICTION_OUTPUTS]
+    columns += [f"{expression} AS {output.alias}" for expression, output in picked]
+    columns += list(REFERENCE_LABELS) if labeled else []
+    rows = window_rows(database, window, columns, "isNotNull(label)" if labeled else "")
+    return f"SELECT row_number, {', '.join(aliases)} FROM ({rows}) ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
