@@ -8,10 +8,13 @@ they generate ``config/monitor.schema.json`` and the config reference. Checks th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from alerts.config import AlertingConfig, cross_references
+from monitor.campaign.config import CampaignSpec
 from monitor.config_base import Strict as Strict  # re-exported: sections import it from here too
 from monitor.jobs.settings import MonitoringSettings, column_type_of
 from monitor.stats.result import ColumnType
@@ -189,19 +192,38 @@ class Config(Strict):
     )
     teams: dict[Name, Team] = Field(..., description="Teams that own models, by name.")
     models: dict[Name, ModelSpec] = Field(..., description="Monitored models, by name.")
+    alerting: AlertingConfig = Field(
+        default_factory=AlertingConfig,  # type: ignore[arg-type]
+        description="Alert routing (Alertmanager-style route tree, receivers, inhibition, mute windows, "
+        "pending/keep-firing rules). With nothing configured, each model's alerts go to its owning team.",
+    )
+    campaigns: dict[Name, CampaignSpec] = Field(
+        default_factory=dict, description="Campaign-effectiveness feeds (treatment vs control), by id."
+    )
 
     @model_validator(mode="after")
-    def _teams_exist(self) -> Config:
-        # Reported per model so the loader can point at the offending line.
-        undefined = {name: m.team for name, m in self.models.items() if m.team not in self.teams}
-        if undefined:
-            raise CrossReferenceError(
-                [
-                    (("models", name, "team"), f"team {team!r} is not defined under `teams`")
-                    for name, team in undefined.items()
-                ]
-            )
+    def _cross_references(self) -> Config:
+        # Every problem carries its path, so the loader can point at the offending line.
+        problems: list[tuple[tuple[str | int, ...], str]] = [
+            (("models", name, "team"), f"team {m.team!r} is not defined under `teams`")
+            for name, m in self.models.items()
+            if m.team not in self.teams
+        ]
+        problems += cross_references(self.alerting, set(self.teams))
+        problems += list(_campaign_problems(self))
+        if problems:
+            raise CrossReferenceError(problems)
         return self
+
+
+def _campaign_problems(config: Config) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for key, campaign in config.campaigns.items():
+        if campaign.id != key:
+            yield ("campaigns", key, "id"), f"id {campaign.id!r} differs from its key {key!r}"
+        if campaign.model not in config.models:
+            yield ("campaigns", key, "model"), f"model {campaign.model!r} is not defined under `models`"
+        if campaign.team not in config.teams:
+            yield ("campaigns", key, "team"), f"team {campaign.team!r} is not defined under `teams`"
 
 
 class CrossReferenceError(ValueError):
