@@ -7,6 +7,10 @@ Features are stored as parallel arrays (names and values) so one table serves ev
 features; reads pick a feature with ``values[indexOf(names, 'f')]``.
 Timestamps are kept twice: ``event_time`` (DateTime, seconds, for partitions and range filters) and
 ``timestamp_ms`` (Int64, exact).
+
+The jobs' tables: ``check_results`` (the history of check results, replaced per window and check key),
+``reference_rows`` (loaded reference sets, in the layout of ``predictions``, one version per load) and
+``reference_sets`` (which load of a set is complete and current; see ``sql_windows``).
 """
 
 from __future__ import annotations

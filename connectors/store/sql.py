@@ -3,7 +3,9 @@
 Everything here is in the subset that works on ClickHouse 18.16 and current engines (PLATFORM.md): reads
 use ``FINAL`` so a row written twice is read once; the labeled read is one ``ANY INNER JOIN`` between two
 aliased subqueries with ``USING``; no CTEs, window functions or ASOF joins. Values are inlined as
-escaped literals (the stores have no common parameter syntax); identifiers are checked and backquoted.
+escaped literals (the stores have no common parameter syntax), floats exactly (``float_literal``);
+identifiers are checked and backquoted. The jobs' reads live in ``sql_windows``, ``sql_sample`` and
+``sql_history``.
 """
 
 from __future__ import annotations

