@@ -8,7 +8,7 @@ batch whose write failed half-way is simply written again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -180,6 +180,13 @@ class Store(Protocol):
         ``frame`` has one column per declared feature, optionally ``prediction``, ``score``, ``label``.
         Returns the number of rows stored."""
         ...
+
+    def load_state(self, namespace: str) -> dict[str, str]:
+        """The alert router's saved values in ``namespace`` (newest version of each live key)."""
+        ...
+
+    def save_state(self, namespace: str, items: Mapping[str, str | None], version: int) -> None:
+        """Save values by key (None deletes the key); the highest ``version`` of a key wins."""
 
     def close(self) -> None:
         """Release connections. The object is not used afterwards."""

@@ -21,6 +21,7 @@ DEAD_LETTERS = "dead_letters"
 CHECK_RESULTS = "check_results"
 REFERENCE_ROWS = "reference_rows"
 REFERENCE_SETS = "reference_sets"
+ROUTER_STATE = "router_state"
 
 PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("model", "String"),
@@ -117,6 +118,17 @@ REFERENCE_SET_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The alert router's persisted state (rule states, notification log, silences, Slack message ids), as
+# namespaced JSON values; the newest version of a key wins, and a deleted key is a tombstone row.
+ROUTER_STATE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("namespace", "String"),
+    ("key", "String"),
+    ("value", "String"),
+    ("deleted", "UInt8"),
+    ("version", "UInt64"),
+)
+
+
 def _columns(columns: tuple[tuple[str, str], ...]) -> str:
     return ",\n    ".join(f"`{name}` {kind}" for name, kind in columns)
 
@@ -155,4 +167,8 @@ ORDER BY (model, reference_id, row_number)""",
     {_columns(REFERENCE_SET_COLUMNS)}
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY (model, reference_id)""",
+        f"""CREATE TABLE IF NOT EXISTS {database}.{ROUTER_STATE} (
+    {_columns(ROUTER_STATE_COLUMNS)}
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (namespace, key)""",
     ]

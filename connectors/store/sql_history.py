@@ -42,3 +42,16 @@ def drop_old_reference_sql(database: str, model: str, reference_id: str, version
         f" WHERE model = {literal(model)} AND reference_id = {literal(reference_id)}"
         f" AND version < {int(version)}"
     )
+
+
+def state_sql(database: str, namespace: str) -> str:
+    """The live keys of a namespace with their newest values (tombstones and replaced versions hidden).
+
+    argMax rather than FINAL: it picks the newest version even before the parts merge, on both engines.
+    """
+    return (
+        "SELECT key, value FROM (SELECT key, argMax(value, version) AS value,"
+        " argMax(deleted, version) AS gone"
+        f" FROM {table(database, schema.ROUTER_STATE)} WHERE namespace = {literal(namespace)} GROUP BY key)"
+        " WHERE gone = 0 ORDER BY key"
+    )

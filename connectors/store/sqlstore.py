@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,6 +127,23 @@ class SqlStore(ABC):
     def read_results(self, model: str, start_ms: int, end_ms: int) -> list[ResultRow]:
         statement = sql_history.results_sql(self.database, model, start_ms, end_ms)
         return windows.result_rows(self._select(statement, len(schema.RESULT_COLUMNS)))
+
+    def load_state(self, namespace: str) -> dict[str, str]:
+        keys, values = self._select(sql_history.state_sql(self.database, namespace), 2)
+        return {str(k): str(v) for k, v in zip(keys, values, strict=True)}
+
+    def save_state(self, namespace: str, items: Mapping[str, str | None], version: int) -> None:
+        if not items:
+            return
+        keys = list(items)
+        data: Columns = [
+            [namespace] * len(keys),
+            keys,
+            [items[k] or "" for k in keys],
+            [1 if items[k] is None else 0 for k in keys],
+            [int(version)] * len(keys),
+        ]
+        self._insert(schema.ROUTER_STATE, schema.ROUTER_STATE_COLUMNS, data)
 
     def load_reference(self, model: str, reference_id: str, frame: pd.DataFrame) -> int:
         """As ``base.Store.load_reference``: the rows go in under a new version, in batches, then the
