@@ -32,6 +32,7 @@ _SCALAR_TYPES: dict[str, pa.DataType] = {
     "String": pa.binary(),
     "Int32": pa.int32(),
     "Int64": pa.int64(),
+    "UInt8": pa.uint8(),
     "UInt64": pa.uint64(),
     "Float64": pa.float64(),
     "DateTime": pa.timestamp("s", tz="UTC"),
