@@ -133,11 +133,9 @@ def consume(
     return EXIT_UNCOMMITTED if stats.uncommitted_at_exit else 0
 
 
-def run_service(config_path: Path, report_dir: Path) -> int:
-    """``monitor run``: ingest in the foreground, the scheduled checks in the background."""
-    import sys
-
-    from alerts.sink import PrintingSink
+def run_service(config_path: Path, report_dir: Path, alerts_file: Path = Path("alerts.jsonl")) -> int:
+    """``monitor run``: ingest in the foreground; scheduled checks and the alert router in the background."""
+    from monitor.commands.alerting import build_router
     from monitor.jobs.runner import JobRunner
     from monitor.jobs.scheduler import ModelScheduler
 
@@ -150,19 +148,19 @@ def run_service(config_path: Path, report_dir: Path) -> int:
         return 1
     url = config.store.url.get_secret_value()
     store = open_store(url)
-    # The embedded store can be open once per process: jobs share it. A server gets a second
-    # connection so a long query never holds up ingest writes.
+    # The embedded store can be open once per process: jobs and router share it. A server gets a
+    # second connection so a long query never holds up ingest writes.
     jobs_store = store if url.startswith("chdb:") else open_store(url)
     try:
         wait_for_store(store, config.ingest.retry_max_seconds)
-        scheduler = ModelScheduler(
-            config, JobRunner(config, jobs_store, report_dir), PrintingSink(sys.stderr)
-        )
+        router = build_router(config, jobs_store, alerts_file).start()
+        scheduler = ModelScheduler(config, JobRunner(config, jobs_store, report_dir), router)
         scheduler.start()
         try:
             return consume(config, store, console, max_messages=None, idle_exit=None, quiet=False)
         finally:
             scheduler.shutdown()
+            router.stop()
     finally:
         if jobs_store is not store:
             jobs_store.close()
