@@ -63,10 +63,12 @@ class RouterService:
         ref_type: Callable[..., Any] = tuple,
         tick_s: float = 1.0,
         send_retry_s: float = 10.0,
+        retry_max_s: float = RETRY_MAX_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config, self.store, self.notifier, self.leadership = config, store, notifier, leadership
         self.ref_type, self.tick_s, self.send_retry_s, self.clock = ref_type, tick_s, send_retry_s, clock
+        self.retry_max_s = retry_max_s
         self._queue: list[tuple[list[AlertCandidate], datetime]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -172,7 +174,7 @@ class RouterService:
             )
             router.delivered(notification, now)  # recorded as handled: a person must fix the receiver
             return
-        delay = max(result.retry_after or 0.0, min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (attempts - 1)))
+        delay = max(result.retry_after or 0.0, min(self.retry_max_s, RETRY_FIRST_S * 2 ** (attempts - 1)))
         self._retry_at[notification.notification_id] = (now + timedelta(seconds=delay), attempts)
         level = logging.WARNING if result.retryable else logging.ERROR
         log.log(
