@@ -11,8 +11,16 @@ from pydantic import SecretStr
 
 from alerts.config import TeamLike
 from connectors.slack.console import ConsoleReceiver
-from connectors.slack.delivery import DeliveryResult, FailureKind, MessageRef, Notifier
-from connectors.slack.receiver import BASE_URL_ENV, Backoff, Destination, SlackReceiver
+from connectors.slack.delivery import (
+    Backoff,
+    Channels,
+    DeliveryResult,
+    Destination,
+    FailureKind,
+    MessageRef,
+    Notifier,
+)
+from connectors.slack.receiver import BASE_URL_ENV, SlackReceiver
 
 TOKEN_ENV = "SLACK_BOT_TOKEN"
 
@@ -20,6 +28,7 @@ __all__ = [
     "BASE_URL_ENV",
     "TOKEN_ENV",
     "Backoff",
+    "Channels",
     "ConsoleReceiver",
     "DeliveryResult",
     "Destination",
@@ -38,7 +47,7 @@ def destinations(receivers: Mapping[str, TeamLike]) -> dict[str, Destination]:
 
 
 def receiver_from_env(
-    channels: Mapping[str, Destination],
+    channels: Channels,
     environ: Mapping[str, str] | None = None,
     console_path: Path | None = None,
 ) -> SlackReceiver | ConsoleReceiver:

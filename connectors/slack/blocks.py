@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from alerts.model import Alert
 from alerts.notify_log import Notification
-from connectors.slack.wording import headline, label_text, severity_emoji, worst_severity
+from connectors.slack.wording import (
+    SEVERITY_ORDER,
+    escape,
+    headline,
+    label_text,
+    mention_text,
+    severity_emoji,
+    slack_date,
+    utc_text,
+    worst_severity,
+)
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -38,10 +47,9 @@ class Rendered:
 
 def render(notification: Notification, mention: str | None = None) -> Rendered:
     """The message of ``notification``; ``mention`` is pinged when a firing alert is critical."""
-    alerts = (*notification.firing, *notification.resolved)
+    alerts = (*ordered(notification.firing), *ordered(notification.resolved))
     reports = {report_of(a) for a in alerts} - {""}
     common_report = next(iter(reports)) if len(reports) == 1 else ""
-    lines = [alert_line(a, with_report=not common_report) for a in alerts]
     worst = worst_severity(notification.firing)
     mark = severity_emoji(worst) if notification.firing else ":white_check_mark:"
     title = f"{mark} {headline(notification)}"
@@ -49,12 +57,22 @@ def render(notification: Notification, mention: str | None = None) -> Rendered:
     head = [_header(title)] + ([_context(f"{ping} critical alert")] if ping else [])
     tail = ([_report_block(common_report)] if common_report else []) + [_footer(notification)]
     room = MAX_BLOCKS - len(head) - len(tail)
-    shown, omitted = fit(lines, room)
-    sections = [_section(line) for line in shown]
-    blocks = head + sections + tail
-    text = fallback_text(title, ping, shown)
+    shown, omitted = fit([alert_line(a, not common_report) for a in alerts], room)
+    plain, _ = fit([alert_line(a, not common_report, rich_dates=False) for a in alerts], room)
+    text = fallback_text(title, ping, plain)
     cut = len(title) > MAX_HEADER_CHARS or any(len(s) > MAX_SECTION_CHARS for s in shown)
+    blocks = head + [_section(line) for line in shown] + tail
     return Rendered(blocks, text, omitted, truncated=bool(omitted) or cut or len(text) >= MAX_TEXT_CHARS)
+
+
+def ordered(alerts: Sequence[Alert]) -> list[Alert]:
+    """Most severe first, then by check and feature, so the same group always reads the same way."""
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    return sorted(alerts, key=lambda a: (rank.get(a.labels.get("severity", ""), 9), _key(a)))
+
+
+def _key(alert: Alert) -> tuple[str, str]:
+    return alert.labels.get("check", ""), alert.labels.get("feature", "")
 
 
 def fit(lines: Sequence[str], room: int) -> tuple[list[str], int]:
@@ -66,9 +84,11 @@ def fit(lines: Sequence[str], room: int) -> tuple[list[str], int]:
     return [*lines[:keep], f"… and {omitted} more"], omitted
 
 
-def alert_line(alert: Alert, with_report: bool = True) -> str:
-    """One alert at a glance: severity, check, feature, value vs threshold, since when, evidence."""
+def alert_line(alert: Alert, with_report: bool = True, rich_dates: bool = True) -> str:
+    """One alert at a glance: severity, check, feature, value vs threshold, since when, evidence.
+    ``rich_dates``: Slack date tokens (shown in the reader's time zone) rather than plain UTC."""
     labels, notes = alert.labels, alert.annotations
+    date = slack_date if rich_dates else utc_text
     what = f"*{escape(label_text(labels.get('check', 'alert')))}*"
     if labels.get("feature"):
         what += f" `{escape(labels['feature'])}`"
@@ -79,10 +99,11 @@ def alert_line(alert: Alert, with_report: bool = True) -> str:
         metric = escape(notes.get("metric", labels.get("metric", "value")))
         detail = f"{metric} *{escape(notes['value'])}* vs threshold {escape(notes.get('threshold', '?'))}"
     if alert.resolved:
-        line = f":white_check_mark: ~{what}~ resolved {slack_date(alert.ends_at)} (was {detail})"
+        was = f" (was {detail})" if detail else ""
+        line = f":white_check_mark: ~{what}~ resolved {date(alert.ends_at)}{was}"
     else:
-        since = f" · since {slack_date(alert.starts_at)}" if alert.starts_at else ""
-        line = f"{severity_emoji(labels.get('severity', ''))} {what}: {detail}{since}"
+        since = f" · since {date(alert.starts_at)}" if alert.starts_at else ""
+        line = f"{severity_emoji(labels.get('severity', ''))} {what}{': ' + detail if detail else ''}{since}"
     report = report_of(alert)
     if with_report and report.startswith(("http://", "https://")):
         line += f" · <{escape(report)}|evidence>"
@@ -97,36 +118,6 @@ def fallback_text(title: str, ping: str, lines: Sequence[str]) -> str:
 
 def report_of(alert: Alert) -> str:
     return alert.annotations.get("report_url") or alert.annotations.get("report") or ""
-
-
-def mention_text(mention: str | None) -> str:
-    """A configured handle as Slack mrkdwn that pings: user / group IDs, @here, or a linked @name."""
-    if not mention:
-        return ""
-    name = mention.strip().lstrip("@")
-    if mention.startswith("<"):
-        return mention
-    if name in ("here", "channel", "everyone"):
-        return f"<!{name}>"
-    if name[:1] in ("U", "W") and name.isalnum() and name.isupper():
-        return f"<@{name}>"
-    if name[:1] == "S" and name.isalnum() and name.isupper():
-        return f"<!subteam^{name}>"
-    return f"@{escape(name)}"  # linked by link_names on the post
-
-
-def slack_date(at: datetime | None) -> str:
-    """A time every reader sees in their own time zone, with UTC as the fallback text."""
-    if at is None:
-        return ""
-    at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)  # naive times are UTC here
-    fallback = f"{at:%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn control characters (the only three Slack asks to escape)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from alerts.notify_log import Notification
 from connectors.slack.blocks import render
-from connectors.slack.delivery import DeliveryResult, MessageRef
-from connectors.slack.receiver import Destination
+from connectors.slack.delivery import Channels, DeliveryResult, Destination, MessageRef
 
 
 class ConsoleReceiver:
@@ -25,7 +23,7 @@ class ConsoleReceiver:
 
     def __init__(
         self,
-        channels: Mapping[str, Destination | tuple[str, str | None]] | None = None,
+        channels: Channels | None = None,
         path: Path | None = None,
         out: TextIO | None = None,
     ) -> None:

@@ -1,5 +1,6 @@
-"""What a delivery attempt returns, and which Slack failures are worth retrying (Alertmanager's
-``notify/util.go``: every failure says whether it is retryable and why).
+"""Where messages go, what a delivery attempt returns, the backoff between attempts, and which Slack
+failures are worth retrying (Alertmanager's ``notify/util.go``: every failure says whether it is
+retryable and why).
 
 Retryable: rate limited (HTTP 429, honouring ``Retry-After``), Slack-side errors (5xx, ``internal_error``)
 and the network (refused, reset, timed out). Not retryable: auth, channel and payload errors, which
@@ -9,8 +10,9 @@ need a person to fix the token, invite the bot or fix the message; retrying them
 from __future__ import annotations
 
 import http.client
+import random
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
@@ -51,6 +53,31 @@ class MessageRef(NamedTuple):
 
     channel: str
     ts: str
+
+
+class Destination(NamedTuple):
+    """Where a receiver's messages go, and whom critical alerts ping."""
+
+    channel: str
+    mention: str | None = None
+
+
+# Receiver name -> where its messages go; plain (channel, mention) tuples are accepted.
+Channels = Mapping[str, Destination | tuple[str, str | None]]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff: ``initial * factor**(attempt-1)`` capped at ``maximum``, +/- ``jitter`` share."""
+
+    initial: float = 1.0
+    factor: float = 2.0
+    maximum: float = 60.0
+    jitter: float = 0.2
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        base = min(self.initial * self.factor ** max(attempt - 1, 0), self.maximum)
+        return base * (1 + self.jitter * (2 * rand() - 1))
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 import math
 import os
-import random
 import time
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from collections.abc import Callable, Collection
+from dataclasses import replace
 
 from pydantic import SecretStr
 from slack_sdk import WebClient
@@ -25,7 +23,10 @@ from connectors.slack.blocks import Rendered, render
 from connectors.slack.delivery import (
     DELIVERY_ERRORS,
     UPDATE_GONE,
+    Backoff,
+    Channels,
     DeliveryResult,
+    Destination,
     FailureKind,
     MessageRef,
     classify,
@@ -38,33 +39,13 @@ BASE_URL_ENV = "MONITOR_SLACK_BASE_URL"
 POST_NEW_ON: frozenset[str] = frozenset({Reason.NEW_FIRING, Reason.REPEAT})
 
 
-class Destination(NamedTuple):
-    """Where a receiver's messages go, and whom critical alerts ping."""
-
-    channel: str
-    mention: str | None = None
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff: ``initial * factor**(attempt-1)`` capped at ``maximum``, +/- ``jitter`` share."""
-
-    initial: float = 1.0
-    factor: float = 2.0
-    maximum: float = 60.0
-    jitter: float = 0.2
-
-    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        base = min(self.initial * self.factor ** max(attempt - 1, 0), self.maximum)
-        return base * (1 + self.jitter * (2 * rand() - 1))
-
-
 class SlackReceiver:
     """Sends notifications to each receiver's channel with slack_sdk's WebClient.
 
     ``token``: the bot token (kept as a SecretStr; never logged, never in results or reprs).
     ``base_url``: the Web API root; default ``$MONITOR_SLACK_BASE_URL``, else Slack's.
     ``retry_for``: default seconds ``send`` keeps retrying. ``sleep`` / ``clock`` are injectable for tests.
+    Holds no state between calls (a client per attempt), so one instance may serve several threads.
     """
 
     DEFAULT_BASE_URL = WebClient.BASE_URL
@@ -73,7 +54,7 @@ class SlackReceiver:
         self,
         token: SecretStr | str,
         base_url: str | None = None,
-        channels: Mapping[str, Destination | tuple[str, str | None]] | None = None,
+        channels: Channels | None = None,
         *,
         retry_for: float = 60.0,
         backoff: Backoff | None = None,

@@ -1,4 +1,5 @@
-"""The words of a Slack message: a headline a person understands at a glance, and severity emoji.
+"""The words of a Slack message: a headline a person understands at a glance, severity emoji, mentions,
+dates and mrkdwn escaping.
 
 Check names are the ``check`` label values of ``alerts.candidates`` (plain strings, so this adapter does
 not depend on the jobs package); an unknown check still reads sensibly from its label.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from alerts.model import Alert
 from alerts.notify_log import Notification
@@ -90,3 +92,39 @@ def worst_severity(alerts: Sequence[Alert]) -> str:
     """The most severe ``severity`` label among ``alerts`` ('' if none is known)."""
     counts = Counter(a.labels.get("severity", "") for a in alerts)
     return next((s for s in SEVERITY_ORDER if counts[s]), "")
+
+
+def mention_text(mention: str | None) -> str:
+    """A configured handle as Slack mrkdwn that pings: user / group IDs, @here, or a linked @name."""
+    if not mention:
+        return ""
+    name = mention.strip().lstrip("@")
+    if mention.startswith("<"):
+        return mention
+    if name in ("here", "channel", "everyone"):
+        return f"<!{name}>"
+    if name[:1] in ("U", "W") and name.isalnum() and name.isupper():
+        return f"<@{name}>"
+    if name[:1] == "S" and name.isalnum() and name.isupper():
+        return f"<!subteam^{name}>"
+    return f"@{escape(name)}"  # linked by link_names on the post
+
+
+def slack_date(at: datetime | None) -> str:
+    """A time every reader sees in their own time zone, with UTC as the fallback text."""
+    if at is None:
+        return ""
+    return f"<!date^{int(_utc(at).timestamp())}^{{date_short_pretty}} {{time}}|{utc_text(at)}>"
+
+
+def utc_text(at: datetime | None) -> str:
+    return f"{_utc(at):%Y-%m-%d %H:%M} UTC" if at is not None else ""
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)  # naive times are UTC here
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters (the only three Slack asks to escape)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -126,3 +126,23 @@ def test_sixty_alerts_are_truncated_to_the_block_limit(
     shown = sum("feature drift" in str(b) for b in call.blocks)
     assert any(f"… and {60 - shown} more" in str(b) for b in call.blocks)
     assert f"… and {60 - shown} more" in (call.text or "")
+
+
+def test_a_retry_after_beyond_the_deadline_returns_at_once_with_the_wait(
+    standin: SlackStandIn, receiver: SlackReceiver
+) -> None:
+    standin.rate_limit(times=1, retry_after=120)
+    started = time.monotonic()
+    result = receiver.send(notification((drift("age"),)), retry_for=5.0)
+    assert time.monotonic() - started < 1.0
+    assert result.retryable and result.kind is FailureKind.RATE_LIMITED and result.retry_after == 120.0
+
+
+def test_an_update_without_a_known_message_is_posted(standin: SlackStandIn, receiver: SlackReceiver) -> None:
+    result = receiver.send(notification((drift("age"),), seq=3, reason=Reason.NEWLY_RESOLVED), None)
+    assert result.ok and result.method == "chat.postMessage"
+
+
+def test_a_receiver_without_a_channel_is_a_config_failure(receiver: SlackReceiver) -> None:
+    result = receiver.send(notification((drift("age"),), receiver="nobody"))
+    assert (result.ok, result.kind, result.retryable) == (False, FailureKind.CONFIG, False)

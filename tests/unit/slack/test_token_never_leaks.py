@@ -16,9 +16,9 @@ from tests.unit.slack.conftest import CHANNEL, FAST, TOKEN, drift, notification
 Scenario = Callable[[SlackStandIn], None]
 SCENARIOS: dict[str, Scenario] = {
     "rate limited": lambda s: s.rate_limit(times=2, retry_after=0),
-    "server error": lambda s: s.server_error(times=3),
-    "outage 503": lambda s: s.down_for(0.2),
-    "connection dropped": lambda s: s.down_for(0.2, drop=True),
+    "server error": lambda s: s.server_error(times=2),
+    "outage 503": lambda s: s.down_for(0.1),
+    "connection dropped": lambda s: s.down_for(0.1, drop=True),
     "connection refused": lambda s: s.stop(),
     "auth failure": lambda s: None,  # the stand-in below expects another token
     "channel error": lambda s: s.api_error("not_in_channel"),
@@ -44,7 +44,7 @@ def test_token_appears_nowhere(
     with SlackStandIn(token=expected, channels={CHANNEL}) as standin:
         receiver = SlackReceiver(TOKEN, standin.base_url, {"growth": (CHANNEL, None)}, backoff=FAST)
         SCENARIOS[name](standin)
-        results = [receiver.send(notification((drift("age"),)), retry_for=0.5), receiver.check()]
+        results = [receiver.send(notification((drift("age"),)), retry_for=0.25), receiver.check()]
         records = repr(standin.calls)
 
     assert texts  # a failure was met and classified
