@@ -161,6 +161,61 @@ def run(
     raise typer.Exit(run_service(config, report_dir))
 
 
+routes_app = typer.Typer(help="Inspect the alert route tree.", no_args_is_help=True)
+silence_app = typer.Typer(help="Mute alerts by label matchers for a while.", no_args_is_help=True)
+app.add_typer(routes_app, name="routes")
+app.add_typer(silence_app, name="silence")
+
+
+@routes_app.command("test")
+def routes_test(
+    labels: Annotated[
+        str, typer.Option(help="Alert labels, e.g. model=churn,check=feature_drift,severity=warning")
+    ],
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """Print which receivers (and Slack channels) an alert with these labels would reach."""
+    from monitor.commands.routing import routes_test as run
+
+    raise typer.Exit(run(config, labels))
+
+
+@silence_app.command("add")
+def silence_add(
+    matchers: Annotated[list[str], typer.Argument(help="Label matchers, e.g. model=churn check=~.*drift")],
+    duration: Annotated[str, typer.Option(help="How long, e.g. 2h or 1d.")] = "2h",
+    author: Annotated[str, typer.Option(help="Who silences.")] = "cli",
+    comment: Annotated[str, typer.Option(help="Why.")] = "",
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """Silence alerts matching all MATCHERS for --duration."""
+    from monitor.commands.routing import silence_add as run
+
+    raise typer.Exit(run(config, matchers, duration, author, comment))
+
+
+@silence_app.command("list")
+def silence_list(
+    expired: Annotated[bool, typer.Option(help="Also show expired silences.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """List silences."""
+    from monitor.commands.routing import silence_list as run
+
+    raise typer.Exit(run(config, expired))
+
+
+@silence_app.command("expire")
+def silence_expire(
+    silence_id: Annotated[str, typer.Argument(help="The id `silence list` shows.")],
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """End a silence now."""
+    from monitor.commands.routing import silence_expire as run
+
+    raise typer.Exit(run(config, silence_id))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
