@@ -32,6 +32,14 @@ from connectors.slack.delivery import (
     classify,
 )
 
+__all__ = [
+    "BASE_URL_ENV",
+    "POST_NEW_ON",
+    "Backoff",
+    "Destination",
+    "SlackReceiver",
+]  # Backoff, Destination: re-exported
+
 log = logging.getLogger(__name__)
 
 BASE_URL_ENV = "MONITOR_SLACK_BASE_URL"
