@@ -4,14 +4,15 @@ Each result gives a candidate that holds or not, so the rules can count consecut
 
 * ``ok`` / ``breach`` -> the check's own candidate (holds on breach), and clears its
   ``insufficient_data`` and ``job_failing`` candidates.
-* ``insufficient_data`` -> an ``insufficient_data`` candidate that holds; the check's own candidate is
-  not evaluated (no verdict is not a recovery, nor a breach).
+* ``insufficient_data`` -> one ``insufficient_data`` candidate per (model, check) that holds, naming the
+  features in its annotations (a window too small for 50 quality checks is one alert, not 50); the
+  check's own candidate is not evaluated (no verdict is not a recovery, nor a breach).
 * ``error`` -> a ``job_failing`` candidate that holds; never a drift alert.
 * a ``job`` result (the run as a whole) -> only its ``job_failing`` candidate: a successful run must emit
   ``CheckResult(check=JOB, status=OK, ...)`` so a job failure resolves.
 
 Derived candidates carry ``for_check`` (the check they are about) and no ``metric`` label, so a failure
-and the later success of the same (check, feature) have the same fingerprint.
+and the later success of the same check (and, for ``job_failing``, feature) have the same fingerprint.
 """
 
 from __future__ import annotations
@@ -52,21 +53,44 @@ def candidates_from_results(
     """Candidates for one run of a model's jobs. ``extra_annotations`` (e.g. ``report_url``) go on all."""
     extra = dict(extra_annotations or {})
     found: list[AlertCandidate] = []
+    without_data: dict[Check, list[CheckResult]] = {}
     for result in results:
         found += _for_result(model, team, result, extra)
+        if result.check is not Check.JOB and result.status is not Status.ERROR:
+            group = without_data.setdefault(result.check, [])
+            if result.status is Status.INSUFFICIENT_DATA:
+                group.append(result)
+    found += [_insufficient(model, team, check, no_data, extra) for check, no_data in without_data.items()]
     return found
 
 
 def _for_result(model: str, team: str, r: CheckResult, extra: dict[str, str]) -> list[AlertCandidate]:
     failed = r.status is Status.ERROR or (r.check is Check.JOB and r.status is not Status.OK)
     found = [_derived(JOB_FAILING, model, team, r, failed, extra)]
-    if failed or r.check is Check.JOB:
+    if failed or r.check is Check.JOB or r.status is Status.INSUFFICIENT_DATA:
         return found
-    insufficient = r.status is Status.INSUFFICIENT_DATA
-    found.append(_derived(INSUFFICIENT_DATA, model, team, r, insufficient, extra))
-    if not insufficient:
-        found.append(_primary(model, team, r, extra))
-    return found
+    return [*found, _primary(model, team, r, extra)]
+
+
+def _insufficient(
+    model: str, team: str, check: Check, no_data: list[CheckResult], extra: dict[str, str]
+) -> AlertCandidate:
+    """Holds when any result of ``check`` had no verdict; lists which features, with the first reason."""
+    labels = {
+        "model": model,
+        "team": team,
+        "check": INSUFFICIENT_DATA,
+        "for_check": str(check),
+        "severity": SEVERITY[INSUFFICIENT_DATA],
+    }
+    features = sorted(r.feature for r in no_data if r.feature)
+    what = f" for {len(features)} feature(s)" if features else ""
+    notes = {**extra, "summary": f"not enough data to evaluate {check} of model {model}{what}"}
+    if features:
+        notes["features"] = ", ".join(features)[:DETAILS_MAX_CHARS]
+    if no_data and no_data[0].details.get("reason"):
+        notes["reason"] = str(no_data[0].details["reason"])[:DETAILS_MAX_CHARS]
+    return AlertCandidate(labels, notes, holds=bool(no_data))
 
 
 def _primary(model: str, team: str, r: CheckResult, extra: dict[str, str]) -> AlertCandidate:
@@ -96,10 +120,7 @@ def _derived(
         "severity": SEVERITY[kind],
     }
     subject = f" for feature {r.feature}" if r.feature else ""
-    if kind == JOB_FAILING:
-        summary = f"the {r.check} check of model {model} is failing{subject}"
-    else:
-        summary = f"not enough data to evaluate {r.check} of model {model}{subject}"
+    summary = f"the {r.check} check of model {model} is failing{subject}"
     return AlertCandidate(labels, _annotations(r, summary, extra), holds=holds)
 
 

@@ -125,3 +125,12 @@ def test_annotations_carry_the_evidence() -> None:
 
 def test_every_check_has_a_severity() -> None:
     assert {str(c) for c in Check} - {"job"} <= set(SEVERITY)
+
+
+def test_a_window_without_data_is_one_alert_per_check_not_one_per_feature() -> None:
+    results = [_result(Check.MISSING_VALUES, Status.INSUFFICIENT_DATA, f"f{i}") for i in range(25)]
+    results += [_result(Check.FEATURE_DRIFT, Status.INSUFFICIENT_DATA, f"f{i}") for i in range(25)]
+    holding = [c for c in candidates_from_results("churn", "growth", results) if c.holds]
+    assert len(holding) == 2
+    assert {c.labels["for_check"] for c in holding} == {"missing_values", "feature_drift"}
+    assert holding[0].annotations["features"].startswith("f0, f1, f10")
