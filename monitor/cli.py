@@ -118,10 +118,11 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the embedded store keeps its data.")] = Path(
         "demo-data"
     ),
-    count: Annotated[int, typer.Option(help="Prediction events the simulator sends.")] = 20_000,
+    count: Annotated[int, typer.Option(help="Prediction events the simulator sends (over 48 h).")] = 48_000,
 ) -> None:
     """The whole system on this machine with no outside services: a tansu broker, chDB, the simulator
-    with a drift injected at a known time, and ingest; prints a summary at the end."""
+    with a drift injected for 12 hours, ingest, the model's checks and the alert router; the drift
+    becomes one grouped alert for the owning team and resolves when the traffic is normal again."""
     from monitor.commands.demo import run_demo
 
     raise typer.Exit(run_demo(data_dir=data_dir, count=count))

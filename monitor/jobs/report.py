@@ -15,7 +15,7 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-REPORT_ROWS = 5000  # per window: enough for readable charts, small enough to render in seconds
+REPORT_ROWS = 2000  # per window: enough for readable charts, small enough to render in a second or two
 
 
 def report_path(directory: Path, model: str, window_end_ms: int) -> Path:
