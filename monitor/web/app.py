@@ -73,6 +73,8 @@ def create_app(
     ``alerts``: returns the router's current alerts as dicts (``Alert.to_dict`` shape, optionally with
     ``state``); ``None`` shows "router not running". ``campaigns``: ``{id: CampaignSpec}``.
     """
+    if token is not None and not token:
+        raise ValueError("an empty web token would let everyone in: pass None to turn authentication off")
     context = WebContext(config, store, now, report_dir, alerts, dict(campaigns or {}))
     app = FastAPI(title="model monitor", docs_url=None, redoc_url=None, openapi_url=None)
     if token is not None:

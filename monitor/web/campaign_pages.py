@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from monitor.campaign import CampaignSpec
 from monitor.campaign.stats import Interval
-from monitor.web import charts
+from monitor.web import campaign_charts, charts
 from monitor.web.campaign_view import CampaignView
 from monitor.web.layout import chart, esc, number, page, percent, table, when
 
@@ -104,7 +104,9 @@ def _charts(view: CampaignView) -> str:
         times = [charts.iso(t) for t in path.times_ms]
         title = f"absolute lift with its {1 - view.summary.alpha:.0%} interval"
         parts.append(
-            chart("chart-lift", charts.lift_figure(times, path.estimate, path.lower, path.upper, title))
+            chart(
+                "chart-lift", campaign_charts.lift_figure(times, path.estimate, path.lower, path.upper, title)
+            )
         )
     else:
         parts.append('<p class="muted">no matured outcomes yet</p>')
@@ -117,9 +119,11 @@ def _charts(view: CampaignView) -> str:
     ranks = [d.rank for d in uplift.deciles]
     values = [None if d.counts.uplift != d.counts.uplift else d.counts.uplift for d in uplift.deciles]
     hover = [f"treated {d.counts.n_treatment}, control {d.counts.n_control}" for d in uplift.deciles]
-    parts.append(chart("chart-deciles", charts.decile_figure(ranks, values, hover)))
+    parts.append(chart("chart-deciles", campaign_charts.decile_figure(ranks, values, hover)))
     parts.append(f"<p>Qini coefficient {number(uplift.qini_coefficient, 3)}</p>")
-    parts.append(chart("chart-qini", charts.qini_figure(uplift.qini_shares, uplift.qini_incremental)))
+    parts.append(
+        chart("chart-qini", campaign_charts.qini_figure(uplift.qini_shares, uplift.qini_incremental))
+    )
     return "".join(parts)
 
 

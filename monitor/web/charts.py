@@ -16,7 +16,6 @@ Figure = dict[str, Any]
 
 BREACH_COLOR = "#c62828"
 THRESHOLD_COLOR = "#7b8794"
-BAND_COLOR = "rgba(31, 95, 191, 0.18)"
 LINE_COLOR = "#1f5fbf"
 
 
@@ -25,8 +24,9 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _layout(title: str, y_title: str, x_title: str = "window end (UTC)", **extra: Any) -> dict[str, Any]:
-    layout: dict[str, Any] = {
+def layout(title: str, y_title: str, x_title: str = "window end (UTC)", **extra: Any) -> dict[str, Any]:
+    """The common look of every chart: title, fixed height, tight margins, axis titles."""
+    figure_layout: dict[str, Any] = {
         "title": {"text": title, "font": {"size": 14}},
         "height": 340,
         "margin": {"l": 60, "r": 20, "t": 40, "b": 45},
@@ -35,8 +35,8 @@ def _layout(title: str, y_title: str, x_title: str = "window end (UTC)", **extra
         "legend": {"orientation": "v"},
         "hovermode": "closest",
     }
-    layout.update(extra)
-    return layout
+    figure_layout.update(extra)
+    return figure_layout
 
 
 def _threshold_traces(lines: Sequence[Series]) -> list[dict[str, Any]]:
@@ -111,108 +111,4 @@ def history_figure(check: str, metric: str, lines: Sequence[Series]) -> Figure:
             }
         )
     title = check.replace("_", " ") + (f" · {metric}" if metric else "")
-    return {"data": data, "layout": _layout(title, metric)}
-
-
-def lift_figure(
-    times: Sequence[str],
-    estimate: Sequence[float | None],
-    lower: Sequence[float | None],
-    upper: Sequence[float | None],
-    title: str,
-) -> Figure:
-    """Absolute lift over assignment time, its interval as a shaded band, and the zero line."""
-    band_line = {"width": 0}
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "upper",
-            "x": list(times),
-            "y": list(upper),
-            "line": band_line,
-            "showlegend": False,
-            "hoverinfo": "skip",
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "interval",
-            "x": list(times),
-            "y": list(lower),
-            "fill": "tonexty",
-            "fillcolor": BAND_COLOR,
-            "line": band_line,
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "lift",
-            "x": list(times),
-            "y": list(estimate),
-            "line": {"color": LINE_COLOR, "width": 2},
-        },
-    ]
-    if times:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "no effect",
-                "x": [times[0], times[-1]],
-                "y": [0, 0],
-                "line": {"dash": "dot", "color": THRESHOLD_COLOR},
-            }
-        )
-    layout = _layout(title, "treatment rate − control rate", "assignment time (UTC)")
-    layout["yaxis"] = {
-        "title": {"text": "treatment rate − control rate"},
-        "tickformat": ".1%",
-        "zeroline": True,
-    }
-    return {"data": data, "layout": layout}
-
-
-def decile_figure(ranks: Sequence[int], uplift: Sequence[float | None], hover: Sequence[str]) -> Figure:
-    """Uplift (treatment rate minus control rate) per score decile, 1 = highest scores."""
-    colors = ["#2f8132" if (u or 0) >= 0 else BREACH_COLOR for u in uplift]
-    data = [
-        {
-            "type": "bar",
-            "name": "uplift",
-            "x": list(ranks),
-            "y": list(uplift),
-            "hovertext": list(hover),
-            "marker": {"color": colors},
-        }
-    ]
-    layout = _layout("uplift by score decile", "uplift", "score decile (1 = highest scores)")
-    layout["xaxis"] = {"title": {"text": "score decile (1 = highest scores)"}, "dtick": 1}
-    layout["yaxis"] = {"title": {"text": "uplift"}, "tickformat": ".1%"}
-    return {"data": data, "layout": layout}
-
-
-def qini_figure(shares: Sequence[float], incremental: Sequence[float]) -> Figure:
-    """The Qini curve against random targeting (the straight line to the same end point)."""
-    end = incremental[-1] if incremental else 0.0
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "by score",
-            "x": list(shares),
-            "y": list(incremental),
-            "line": {"color": LINE_COLOR},
-        },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "name": "random",
-            "x": [0, 1],
-            "y": [0, end],
-            "line": {"dash": "dash", "color": THRESHOLD_COLOR},
-        },
-    ]
-    layout = _layout("Qini curve", "incremental successes", "share targeted (by score)")
-    layout["xaxis"] = {"title": {"text": "share targeted (by score)"}, "tickformat": ".0%"}
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout(title, metric)}

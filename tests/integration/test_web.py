@@ -34,7 +34,9 @@ HOUR = 3_600_000
 NOW = datetime.fromtimestamp((START + 50 * HOUR) / 1000, UTC)
 RUN_HOURS = (22, 26, 30, 34)  # two quiet windows, then two after the change at hour 24
 TOKEN = "web-test-token-7f3a"
-WINBACK = CampaignSpec(id=CAMPAIGN_ID, model="churn", success_label="0", maturity_days=0.25, team="growth")
+WINBACK = CampaignSpec.model_validate(
+    {"id": CAMPAIGN_ID, "model": "churn", "success_label": "0", "maturity_days": 0.25, "team": "growth"}
+)
 
 
 @dataclass
@@ -215,7 +217,7 @@ def test_campaign_page_shows_lift_deciles_and_srm(site: Site) -> None:
 
 
 def test_campaign_without_customers_renders(site: Site) -> None:
-    empty = CampaignSpec(id="spring", model="churn", success_label="0", maturity_days=30, team="growth")
+    empty = WINBACK.model_copy(update={"id": "spring", "maturity_days": 30})
     client = TestClient(site.app(campaigns={"spring": empty}))
     assert "no matured outcomes yet" in client.get("/campaigns/spring").text
     assert client.get("/api/campaigns/spring.json").json()["summary"]["n_assigned"] == 0
