@@ -37,7 +37,12 @@ class ModelScheduler:
     """Runs ``runner`` for every configured model on its schedule; ``start()`` / ``shutdown()``."""
 
     def __init__(
-        self, config: Config, runner: JobRunner, sink: AlertSink, wall_ms: Callable[[], int] | None = None
+        self,
+        config: Config,
+        runner: JobRunner,
+        sink: AlertSink,
+        wall_ms: Callable[[], int] | None = None,
+        run_at_start: bool = True,
     ) -> None:
         self.config, self.runner, self.sink = config, runner, sink
         self.wall_ms = wall_ms or (lambda: int(time.time() * 1000))
@@ -54,7 +59,12 @@ class ModelScheduler:
                 if schedule.cron
                 else IntervalTrigger(seconds=schedule.every or 3600, timezone=UTC, jitter=jitter)
             )
-            self._scheduler.add_job(self.run_once, trigger, args=[name], id=f"checks:{name}", name=name)
+            # The first run is right at start-up: an operator sees the state of every model at once.
+            # (APScheduler reads next_run_time=None as "paused", so it is only passed when set.)
+            first = {"next_run_time": datetime.now(UTC)} if run_at_start else {}
+            self._scheduler.add_job(
+                self.run_once, trigger, args=[name], id=f"checks:{name}", name=name, **first
+            )
 
     def start(self) -> None:
         self._scheduler.start()
