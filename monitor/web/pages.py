@@ -66,9 +66,11 @@ def overview_page(lines: Sequence[ModelLine], lookback_days: int) -> str:
 
 
 def _range_form(days: int) -> str:
+    # A range typed into the URL is offered too, so the form shows what the page shows.
+    choices = sorted({*DAY_CHOICES, days})
     options = "".join(
         f'<option value="{d}"{" selected" if d == days else ""}>last {d} day{"s" if d > 1 else ""}</option>'
-        for d in DAY_CHOICES
+        for d in choices
     )
     return (
         f'<form class="range" method="get"><label>Range <select name="days">{options}</select></label> '

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from fastapi import FastAPI
@@ -27,7 +28,7 @@ from monitor.jobs.runner import JobRunner
 from monitor.jobs.windows import iso_ms
 from monitor.parsing import ParseLimits, parse_outcome, parse_prediction
 from monitor.simulation import CAMPAIGN_ID, Scenario, generate, parse_category_shifts
-from monitor.web import create_app
+from monitor.web import create_app, serve_in_thread
 
 START = iso_ms("2026-11-01T00:00:00Z")
 HOUR = 3_600_000
@@ -286,3 +287,16 @@ def test_pages_and_feeds_on_the_clickhouse_server(clickhouse_url: str, tmp_path:
         assert {r["window_end_ms"] for r in results} == {START + h * HOUR for h in RUN_HOURS}
     finally:
         built.store.close()
+
+
+def test_serve_in_thread_listens_and_stops(site: Site) -> None:
+    handle = serve_in_thread(site.app(), "127.0.0.1", 0)
+    try:
+        assert httpx.get(f"{handle.url}/healthz", timeout=5).json() == {"status": "ok"}
+        with pytest.raises(OSError):
+            serve_in_thread(site.app(), "127.0.0.1", handle.port)  # port taken
+    finally:
+        handle.stop()
+    assert not handle.thread.is_alive()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{handle.url}/healthz", timeout=2)
