@@ -154,9 +154,11 @@ def evaluate(
 @app.command()
 def run(
     config: ConfigOption = DEFAULT_CONFIG_PATH,
-    report_dir: Annotated[Path, typer.Option(help="Where the jobs write their reports.")] = Path("reports"),
+    report_dir: Annotated[
+        Path | None, typer.Option(help="Where the jobs write their reports (default: web.report_dir).")
+    ] = None,
 ) -> None:
-    """The main job: ingest, the scheduled checks of every model, and the metrics endpoint."""
+    """The main job: ingest, every model's scheduled checks, the alert router, the pages and /metrics."""
     from monitor.commands.ingest import run_service
 
     raise typer.Exit(run_service(config, report_dir))

@@ -125,6 +125,18 @@ class Ingest(Strict):
     )
 
 
+class Web(Strict):
+    host: str = Field(
+        "127.0.0.1",
+        description="Address the pages and JSON/CSV feeds are served on (0.0.0.0: all interfaces).",
+    )
+    port: int = Field(8080, ge=0, le=65535, description="Port of the pages; 0 turns them off.")
+    report_dir: str = Field("reports", description="Where the jobs write their Evidently reports (served).")
+    alerts_file: str = Field(
+        "alerts.jsonl", description="Without SLACK_BOT_TOKEN, notifications are printed and appended here."
+    )
+
+
 class Team(Strict):
     slack_channel: str = Field(
         ..., pattern=r"^[#@]?[a-z0-9_\-.]{1,80}$", description="Slack channel that gets the team's alerts."
@@ -189,6 +201,11 @@ class Config(Strict):
     ingest: Ingest = Field(
         default_factory=Ingest,  # type: ignore[arg-type]
         description="Limits applied to incoming messages, and the ingest's own endpoints.",
+    )
+    web: Web = Field(
+        default_factory=Web,  # type: ignore[arg-type]
+        description="The read-only pages, feeds, /healthz, /readyz and /metrics served by `monitor run`. "
+        "Set MONITOR_WEB_TOKEN to require a bearer token.",
     )
     teams: dict[Name, Team] = Field(..., description="Teams that own models, by name.")
     models: dict[Name, ModelSpec] = Field(..., description="Monitored models, by name.")

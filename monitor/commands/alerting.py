@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from alerts import persist
 from alerts.config import receivers_for
+from alerts.rules import firing_alerts
 from alerts.service import Leadership, Notifier, RouterService
 from connectors.kafka.leader import AlwaysLeader, KafkaLeadership
 from connectors.slack.console import ConsoleReceiver
@@ -14,10 +18,11 @@ from connectors.slack.delivery import MessageRef
 from connectors.slack.receiver import SlackReceiver
 from connectors.store.base import Store
 from monitor.config_model import Config
+from monitor.web import ServerHandle, create_app, serve_in_thread
 
 log = logging.getLogger("monitor.alerting")
 
-TOKEN_ENV, BASE_URL_ENV = "SLACK_BOT_TOKEN", "MONITOR_SLACK_BASE_URL"
+TOKEN_ENV, BASE_URL_ENV, WEB_TOKEN_ENV = "SLACK_BOT_TOKEN", "MONITOR_SLACK_BASE_URL", "MONITOR_WEB_TOKEN"
 
 
 def build_notifier(config: Config, alerts_file: Path) -> Notifier:
@@ -61,3 +66,31 @@ def build_router(config: Config, store: Store, alerts_file: Path, tick_s: float 
         ref_type=MessageRef,
         tick_s=tick_s,
     )
+
+
+def current_alerts(store: Store) -> list[dict[str, Any]]:
+    """The alerts firing now, from the rule states the leading router keeps in the store."""
+    states = persist.load_rule_states(store)
+    return [alert.to_dict() for alert in firing_alerts(states, datetime.now(UTC))]
+
+
+def serve_pages(config: Config, store: Store, report_dir: Path) -> ServerHandle | None:
+    """Serve the pages and feeds in a thread (``web.port`` 0: not at all)."""
+    if not config.web.port:
+        return None
+    app = create_app(
+        config,
+        store,
+        token=os.environ.get(WEB_TOKEN_ENV) or None,
+        report_dir=report_dir,
+        alerts=lambda: current_alerts(store),
+        campaigns=config.campaigns,
+    )
+    handle = serve_in_thread(app, config.web.host, config.web.port)
+    log.info(
+        "pages on http://%s:%d/%s",
+        config.web.host,
+        handle.port,
+        " (bearer token required)" if os.environ.get(WEB_TOKEN_ENV) else "",
+    )
+    return handle

@@ -133,9 +133,10 @@ def consume(
     return EXIT_UNCOMMITTED if stats.uncommitted_at_exit else 0
 
 
-def run_service(config_path: Path, report_dir: Path, alerts_file: Path = Path("alerts.jsonl")) -> int:
-    """``monitor run``: ingest in the foreground; scheduled checks and the alert router in the background."""
-    from monitor.commands.alerting import build_router
+def run_service(config_path: Path, report_dir: Path | None = None) -> int:
+    """``monitor run``: ingest in the foreground; scheduled checks, the alert router and the pages in the
+    background."""
+    from monitor.commands.alerting import build_router, serve_pages
     from monitor.jobs.runner import JobRunner
     from monitor.jobs.scheduler import ModelScheduler
 
@@ -146,19 +147,23 @@ def run_service(config_path: Path, report_dir: Path, alerts_file: Path = Path("a
     except ConfigError as exc:
         print_config_error(exc)
         return 1
+    reports = report_dir or Path(config.web.report_dir)
     url = config.store.url.get_secret_value()
     store = open_store(url)
-    # The embedded store can be open once per process: jobs and router share it. A server gets a
+    # The embedded store can be open once per process: jobs, router and pages share it. A server gets a
     # second connection so a long query never holds up ingest writes.
     jobs_store = store if url.startswith("chdb:") else open_store(url)
     try:
         wait_for_store(store, config.ingest.retry_max_seconds)
-        router = build_router(config, jobs_store, alerts_file).start()
-        scheduler = ModelScheduler(config, JobRunner(config, jobs_store, report_dir), router)
+        router = build_router(config, jobs_store, Path(config.web.alerts_file)).start()
+        scheduler = ModelScheduler(config, JobRunner(config, jobs_store, reports), router)
         scheduler.start()
+        pages = serve_pages(config, jobs_store, reports)
         try:
             return consume(config, store, console, max_messages=None, idle_exit=None, quiet=False)
         finally:
+            if pages is not None:
+                pages.stop()
             scheduler.shutdown()
             router.stop()
     finally:
