@@ -192,6 +192,8 @@ class Monitor:
     states: dict[str, RuleState] = field(default_factory=dict)
 
     def policy(self, _labels: Mapping[str, str]) -> RulePolicy:
+        # The model's own counts: the router's `alerting.rules` have the same defaults (2 / 2) but are
+        # configured apart, and these are the defaults this benchmark calibrates.
         monitoring = self.spec.monitoring
         return RulePolicy(monitoring.pending_windows, monitoring.keep_firing_windows)
 

@@ -1,9 +1,12 @@
 """Per-model monitoring settings: reference, windows, schedule, drift methods and thresholds.
 
-The defaults are chosen not to cry wolf on 25 features and windows of thousands of rows (see
-``bench/detection.py`` and the README's "Why these defaults"): distance measures with calibrated
-thresholds instead of p-values (which flag negligible shifts once n is large), a pending period of two
-windows before an alert fires, and a dataset-level drift share.
+The defaults are chosen not to cry wolf on 25 features and windows of thousands of rows (measured by
+``bench/detection.py``, figures in ``bench/README.md``): distance measures with calibrated thresholds
+instead of p-values (which flag negligible shifts once n is large), a pending period of two windows
+before an alert fires, and a dataset-level drift share. On the churn simulator (5,000-row windows
+against a 7-day reference) they raised no alert in 200 quiet windows and fired on a 0.25 sd mean
+shift, a 10-point category move and a 5-point accuracy fall in the second changed window, each time;
+KS / chi-square p-values at 0.05 without a pending period fired 113 alerts in the same 200 windows.
 """
 
 from __future__ import annotations
@@ -43,17 +46,23 @@ class DriftSettings(Strict):
         MethodChoice(method="wasserstein", threshold=0.1),
         description="Method for numerical features. Wasserstein distance normed by the reference's "
         "standard deviation, 0.1 (Evidently's default for large data): a 0.1 sd shift of the whole "
-        "distribution. Unlike KS p-values it does not fire on negligible shifts when windows are large.",
+        "distribution. Unlike KS p-values it does not fire on negligible shifts when windows are large. "
+        "Noise at 5,000 rows against a 7-day reference (bench/detection, 20 features x 200 windows): "
+        "median 0.015, 99th percentile 0.04, max 0.05; a mean shift of d sd scores d (0.25 sd: 0.26), "
+        "so the threshold sits 2x above the noisiest quiet window and 2.5x below that shift.",
     )
     categorical: MethodChoice = Field(
         MethodChoice(method="jensenshannon", threshold=0.05),
         description="Method for categorical features. Jensen-Shannon distance 0.05: a category share "
-        "moving by 10 points scores 0.06-0.09, while sampling noise at 5,000 rows stays near 0.01.",
+        "moving by 10 points scores 0.07-0.19 (0.07 for a 50% category, 0.09 for 15% -> 25%), while "
+        "sampling noise at 5,000 rows has median 0.008 and max 0.02 (bench/detection, 5 features x 200 "
+        "windows): 0.05 is 2.4x the noisiest quiet window and still below the smallest 10-point move.",
     )
     prediction: MethodChoice = Field(
         MethodChoice(method="wasserstein", threshold=0.1),
         description="Method for prediction drift on the model's score (or, without scores, the "
-        "predicted class with the categorical method).",
+        "predicted class with the categorical method). Same scale as the numerical default: the "
+        "churn score's quiet noise at 5,000 rows reached 0.047 in 200 windows.",
     )
     features: dict[str, MethodChoice] = Field(
         default_factory=dict, description="Per-feature overrides of the method and threshold, by name."
@@ -161,7 +170,10 @@ class MonitoringSettings(Strict):
         ge=1,
         le=20,
         description="A breach must hold for this many consecutive runs before it "
-        "fires; a single noisy window never alerts.",
+        "fires; a single noisy window never alerts. At the default thresholds no quiet 5,000-row "
+        "window breached at all (bench/detection), so 2 is a margin against one-off glitches (a "
+        "partial or replayed hour, a threshold tuned tighter) and costs one window: the injected "
+        "changes fired in their second window, within the 2-window target.",
     )
     keep_firing_windows: int = Field(
         2, ge=1, le=20, description="A firing alert resolves after this many consecutive clean runs."
