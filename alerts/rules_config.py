@@ -29,7 +29,13 @@ class RulesConfig(Strict):
     hours without, so one odd window neither fires nor resolves an alert."""
 
     pending_evaluations: int = Field(
-        2, ge=1, le=1000, description="Consecutive breaching evaluations before an alert fires (1: at once)."
+        2,
+        ge=1,
+        le=1000,
+        description="Consecutive breaching evaluations before an alert fires (1: at once). At the default "
+        "drift, performance and quality thresholds no quiet 5,000-row window breached at all "
+        "(bench/detection), so 2 is a margin against one-off glitches (a partial or replayed hour, a "
+        "threshold tuned tighter) and costs one window: injected changes fired in their second window.",
     )
     keep_firing_evaluations: int = Field(
         2, ge=1, le=1000, description="Consecutive recovered evaluations before a firing alert resolves."

@@ -6,7 +6,7 @@ The churn model of config/monitor.yaml (20 numerical + 5 categorical features) i
 job judges it, only without a store: each hourly window's summaries come from ``window_from_frame``,
 histograms from ``frame_histograms`` on ``bin_edges``, verdicts from ``judge()``, alert candidates from
 ``candidates_from_results`` and alerts from the pending / keep-firing rules (``alerts.rules.evaluate``)
-with the model's ``pending_windows`` / ``keep_firing_windows``, window after window.
+with the router's ``alerting.rules`` (pending / keep-firing counts), window after window.
 
 Traffic (the churn simulator): 5,000 predictions an hour. The reference is a fixed 7 days of it
 (840,000 rows, its own seed): exact summaries, plus the 100,000-row hash sample the store would hand to
@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alerts.candidates import candidates_from_results
 from alerts.rules import RulePolicy, RuleState, Transition, evaluate
+from alerts.rules_config import RulesConfig
 from monitor.config_loader import load_config
 from monitor.config_model import ModelSpec
 from monitor.jobs import quality_checks
@@ -189,13 +190,11 @@ class Monitor:
     spec: ModelSpec
     features: FeatureNames
     reference: Reference
+    rules: RulesConfig = field(default_factory=RulesConfig)
     states: dict[str, RuleState] = field(default_factory=dict)
 
-    def policy(self, _labels: Mapping[str, str]) -> RulePolicy:
-        # The model's own counts: the router's `alerting.rules` have the same defaults (2 / 2) but are
-        # configured apart, and these are the defaults this benchmark calibrates.
-        monitoring = self.spec.monitoring
-        return RulePolicy(monitoring.pending_windows, monitoring.keep_firing_windows)
+    def policy(self, labels: Mapping[str, str]) -> RulePolicy:
+        return self.rules.policy_for(labels)  # as the router applies `alerting.rules`
 
     def run(self, frame: pd.DataFrame, at_ms: int) -> Run:
         """Judge the window ending at ``at_ms`` (``frame`` is all of it, labels included)."""
@@ -306,11 +305,14 @@ def naive_spec(spec: ModelSpec) -> ModelSpec:
             "prediction": MethodChoice(method="ks", **test),
         }
     )
-    monitoring = spec.monitoring.model_copy(update={"drift": drift, "pending_windows": 1})
+    monitoring = spec.monitoring.model_copy(update={"drift": drift})
     return spec.model_copy(update={"monitoring": monitoring})
 
 
-def describe(spec: ModelSpec) -> str:
+NAIVE_RULES = RulesConfig(pending_evaluations=1, keep_firing_evaluations=1)
+
+
+def describe(spec: ModelSpec, rules: RulesConfig) -> str:
     m = spec.monitoring
     d: DriftSettings = m.drift
 
@@ -320,7 +322,7 @@ def describe(spec: ModelSpec) -> str:
     return (
         f"numerical {choice(d.numerical)}, categorical {choice(d.categorical)}, "
         f"prediction {choice(d.prediction)}, dataset share {d.dataset_drift_share:g}, "
-        f"pending {m.pending_windows}, keep firing {m.keep_firing_windows}"
+        f"pending {rules.pending_evaluations}, keep firing {rules.keep_firing_evaluations}"
     )
 
 
@@ -390,10 +392,12 @@ def fired_summary(runs: Sequence[Run]) -> Counter[str]:
     return Counter(key for run in runs for key in run.fired)
 
 
-def report(name: str, spec: ModelSpec, quiet: Quiet, detections: Mapping[str, list[Detection]]) -> None:
+def report(
+    name: str, spec: ModelSpec, rules: RulesConfig, quiet: Quiet, detections: Mapping[str, list[Detection]]
+) -> None:
     fired = fired_summary(quiet.runs)
     breaches = [sum(r.status is Status.BREACH for r in run.results) for run in quiet.runs]
-    print(f"\n== {name}: {describe(spec)}")
+    print(f"\n== {name}: {describe(spec, rules)}")
     print(
         f"quiet: {sum(fired.values())} alerts fired in {len(quiet.runs)} windows "
         f"({sum(1 for run in quiet.runs if run.fired)} windows with one); "
@@ -456,10 +460,16 @@ def breakdown(monitor: Monitor, windows: int = 10) -> dict[str, float]:
 
 
 def measure(
-    name: str, spec: ModelSpec, features: FeatureNames, reference: Reference, windows: int, horizon: int
+    name: str,
+    spec: ModelSpec,
+    rules: RulesConfig,
+    features: FeatureNames,
+    reference: Reference,
+    windows: int,
+    horizon: int,
 ) -> tuple[Quiet, dict[str, list[Detection]]]:
     started = time.perf_counter()
-    monitor = Monitor(spec, features, reference)
+    monitor = Monitor(spec, features, reference, rules)
     quiet = quiet_run(monitor, windows)
     detections = {
         change.name: [change_run(monitor, quiet, change, at, windows, horizon) for at in CHANGE_POINTS]
@@ -479,7 +489,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"--windows must be at least {max(CHANGE_POINTS) + args.horizon} (the last change point)"
         )
     started = time.perf_counter()
-    config_spec = load_config(CONFIG).models[MODEL]
+    config = load_config(CONFIG)
+    config_spec = config.models[MODEL]
     features = FeatureNames(tuple(config_spec.features.numerical), tuple(config_spec.features.categorical))
     spec = bench_spec(config_spec)
     reference = build_reference(spec, features)
@@ -489,12 +500,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{len(features.numerical)} numerical + {len(features.categorical)} categorical features"
     )
     print(f"[reference: {time.perf_counter() - started:.0f} s]", file=sys.stderr)
-    configs = {"defaults": spec, "naive": naive_spec(spec)}
+    configs = {"defaults": (spec, config.alerting.rules), "naive": (naive_spec(spec), NAIVE_RULES)}
     measured = {
-        name: measure(name, s, features, reference, args.windows, args.horizon) for name, s in configs.items()
+        name: measure(name, s, r, features, reference, args.windows, args.horizon)
+        for name, (s, r) in configs.items()
     }
     for name, (quiet, detections) in measured.items():
-        report(name, configs[name], quiet, detections)
+        report(name, *configs[name], quiet, detections)
     print("\n== statistics at the defaults: quiet windows x features (performance: drop; missing: increase)")
     noise_table(*measured["defaults"], CHANGES)
     print("\n== where judge() spends its time at the defaults (median of 10 windows, ms)")

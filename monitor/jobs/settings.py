@@ -165,19 +165,6 @@ class MonitoringSettings(Strict):
         description="Outcomes are mature this long after the prediction; performance uses only "
         "predictions at least this old, over a window of the same length ending there.",
     )
-    pending_windows: int = Field(
-        2,
-        ge=1,
-        le=20,
-        description="A breach must hold for this many consecutive runs before it "
-        "fires; a single noisy window never alerts. At the default thresholds no quiet 5,000-row "
-        "window breached at all (bench/detection), so 2 is a margin against one-off glitches (a "
-        "partial or replayed hour, a threshold tuned tighter) and costs one window: the injected "
-        "changes fired in their second window, within the 2-window target.",
-    )
-    keep_firing_windows: int = Field(
-        2, ge=1, le=20, description="A firing alert resolves after this many consecutive clean runs."
-    )
 
 
 def column_type_of(method: MethodChoice) -> tuple[ColumnType, ...]:
