@@ -164,6 +164,26 @@ def run(
     raise typer.Exit(run_service(config, report_dir))
 
 
+reference_app = typer.Typer(help="Reference sets a model's windows are compared with.", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+
+
+@reference_app.command("load")
+def reference_load(
+    model: Annotated[str, typer.Argument(help="Model name from the config.")],
+    file: Annotated[Path, typer.Argument(help="Training data: .parquet or .csv, one column per feature.")],
+    reference_id: Annotated[
+        str, typer.Option("--id", help="Name of the set (replaces one of the same name).")
+    ] = ("training"),
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """Load a training file as a model's reference (columns: declared features, optionally prediction,
+    score, label); select it with `monitoring.reference: {kind: file, reference_id: ...}`."""
+    from monitor.commands.reference import load_reference
+
+    raise typer.Exit(load_reference(config, model, file, reference_id))
+
+
 routes_app = typer.Typer(help="Inspect the alert route tree.", no_args_is_help=True)
 silence_app = typer.Typer(help="Mute alerts by label matchers for a while.", no_args_is_help=True)
 app.add_typer(routes_app, name="routes")
