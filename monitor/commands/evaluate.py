@@ -12,9 +12,8 @@ from rich.table import Table
 
 from alerts.sink import PrintingSink
 from connectors.store.factory import open_store
-from monitor.commands.output import configure_logging, print_config_error
+from monitor.commands.output import configure_logging, load_or_report
 from monitor.config_base import parse_duration
-from monitor.config_loader import ConfigError, load_config
 from monitor.config_model import Config
 from monitor.jobs.results import Status
 from monitor.jobs.runner import JobRunner, RunResult
@@ -38,10 +37,8 @@ def run_evaluate(
     """Print one run's results, or a backfill's summary; exit 0, or 1 for errors in the inputs."""
     console = Console()
     configure_logging(Console(stderr=True))
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print_config_error(exc)
+    config = load_or_report(config_path)
+    if config is None:
         return 1
     if model not in config.models:
         print(

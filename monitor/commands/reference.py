@@ -9,8 +9,7 @@ import pandas as pd
 from rich.console import Console
 
 from connectors.store.factory import open_store
-from monitor.commands.output import configure_logging, print_config_error
-from monitor.config_loader import ConfigError, load_config
+from monitor.commands.output import configure_logging, load_or_report
 from monitor.config_model import ModelSpec
 
 RESERVED = {"prediction_id", "timestamp", "prediction", "score", "label"}
@@ -38,10 +37,8 @@ def load_reference(config_path: Path, model: str, file: Path, reference_id: str)
     """Load ``file`` as ``reference_id`` of ``model``; exit 0, or 1 with a clear error."""
     console = Console(stderr=True)
     configure_logging(console)
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print_config_error(exc)
+    config = load_or_report(config_path)
+    if config is None:
         return 1
     spec = config.models.get(model)
     if spec is None:

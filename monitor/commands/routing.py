@@ -15,9 +15,8 @@ from alerts.config import receivers_for
 from alerts.routing import match
 from alerts.silence import Silence, expire
 from connectors.store.factory import open_store
-from monitor.commands.output import print_config_error
+from monitor.commands.output import load_or_report
 from monitor.config_base import parse_duration
-from monitor.config_loader import ConfigError, load_config
 from monitor.config_model import Config
 
 
@@ -32,17 +31,9 @@ def parse_labels(text: str) -> dict[str, str]:
     return labels
 
 
-def _config(path: Path) -> Config | None:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        print_config_error(exc)
-        return None
-
-
 def routes_test(config_path: Path, labels_text: str) -> int:
     """Print which receivers (channels) an alert with these labels would reach, and with which timers."""
-    config = _config(config_path)
+    config = load_or_report(config_path)
     if config is None:
         return 1
     try:
@@ -69,7 +60,7 @@ def routes_test(config_path: Path, labels_text: str) -> int:
 
 
 def silence_add(config_path: Path, matchers: list[str], duration: str, author: str, comment: str) -> int:
-    config = _config(config_path)
+    config = load_or_report(config_path)
     if config is None:
         return 1
     now = datetime.now(UTC)
@@ -92,7 +83,7 @@ def silence_add(config_path: Path, matchers: list[str], duration: str, author: s
 
 
 def silence_list(config_path: Path, show_expired: bool) -> int:
-    config = _config(config_path)
+    config = load_or_report(config_path)
     if config is None:
         return 1
     now = datetime.now(UTC)
@@ -112,7 +103,7 @@ def silence_list(config_path: Path, show_expired: bool) -> int:
 
 
 def silence_expire(config_path: Path, silence_id: str) -> int:
-    config = _config(config_path)
+    config = load_or_report(config_path)
     if config is None:
         return 1
     with _store(config) as store:

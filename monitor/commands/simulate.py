@@ -24,8 +24,7 @@ from rich.table import Table
 
 from connectors.kafka.producer import DeliveryError, JsonProducer
 from connectors.local_services import create_topics
-from monitor.commands.output import configure_logging, print_config_error
-from monitor.config_loader import ConfigError, load_config
+from monitor.commands.output import configure_logging, load_or_report
 from monitor.config_model import Config
 from monitor.simulation import Scenario, SimEvent, check_scenario, generate, parse_category_shifts
 
@@ -201,10 +200,8 @@ def run_simulate(config_path: Path, options: SimulateOptions) -> int:
     # gzip of a full 256 KB batch on the producer's I/O thread trips kafka-python's 100 ms "blocking"
     # warning on a busy 2-core machine; it is expected here, not a problem.
     logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print_config_error(exc)
+    config = load_or_report(config_path)
+    if config is None:
         return EXIT_FAILED
     now_ms = int(time.time() * 1000)
     try:
