@@ -186,8 +186,28 @@ def reference_load(
 
 routes_app = typer.Typer(help="Inspect the alert route tree.", no_args_is_help=True)
 silence_app = typer.Typer(help="Mute alerts by label matchers for a while.", no_args_is_help=True)
+campaign_app = typer.Typer(help="Campaign-effectiveness feeds (treatment vs control).", no_args_is_help=True)
 app.add_typer(routes_app, name="routes")
 app.add_typer(silence_app, name="silence")
+app.add_typer(campaign_app, name="campaign")
+
+
+@campaign_app.command("report")
+def campaign_report(
+    campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id from the config.")],
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    digest: Annotated[
+        bool,
+        typer.Option(help="Also post the digest to the owning team (Slack, or printed without a token)."),
+    ] = False,
+    days: Annotated[float, typer.Option(min=0.01, help="How many days back from the end to include.")] = 90.0,
+    at: Annotated[str | None, typer.Option(help="End of the period (ISO-8601, UTC); default: now.")] = None,
+) -> None:
+    """Compute a campaign's summary now (matured outcomes only) and print it: arms, lift with its
+    interval, whether it is conclusive, the maturity cut-off and the sample-ratio check."""
+    from monitor.commands.campaign import run_report
+
+    raise typer.Exit(run_report(config, campaign_id, digest, days, at))
 
 
 @routes_app.command("test")

@@ -1,6 +1,7 @@
 """The receiver used without a Slack token: prints each message and appends it to a JSON-lines file.
 
-Same ``send`` as the Slack receiver and the same rendering, so the demo shows what Slack would get.
+Same ``send`` and ``post_digest`` as the Slack receiver and the same rendering, so the demo shows what
+Slack would get.
 A file that cannot be written raises (OSError): that is the operator's to fix, not a delivery to retry.
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from alerts.notify_log import Notification
-from connectors.slack.blocks import render
+from connectors.slack.blocks import Block, render
 from connectors.slack.delivery import Channels, DeliveryResult, Destination, MessageRef
 
 
@@ -58,11 +60,34 @@ class ConsoleReceiver:
         }
         with self._lock:
             self._print(dest.channel, rendered.text, edits is not None)
-            if self.path is not None:
-                with self.path.open("a", encoding="utf-8") as f:
-                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._append(record)
         return DeliveryResult(ok=True, ref=ref, method="console", attempts=1, truncated=rendered.truncated)
 
-    def _print(self, channel: str, text: str, update: bool) -> None:
+    def post_digest(
+        self, receiver: str, title: str, text: str, blocks: Sequence[Block], *, retry_for: float | None = None
+    ) -> DeliveryResult:
+        """Print and record a report (a campaign digest) as ``SlackReceiver.post_digest`` would post it."""
+        dest = self.channels.get(receiver, Destination(receiver))
+        record = {
+            "at": datetime.now(UTC).isoformat(),
+            "kind": "digest",  # alert records have no kind: readers counting alerts can skip these
+            "channel": dest.channel,
+            "receiver": receiver,
+            "title": title,
+            "text": text,
+            "blocks": list(blocks),
+        }
+        with self._lock:
+            self._print(dest.channel, text, False, note=title)
+            self._append(record)
+        return DeliveryResult(ok=True, ref=MessageRef(dest.channel, title), method="console", attempts=1)
+
+    def _append(self, record: Mapping[str, object]) -> None:
+        if self.path is not None:
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _print(self, channel: str, text: str, update: bool, note: str = "") -> None:
         out = self._out or sys.stdout
-        print(f"--- Slack {channel}{' (update)' if update else ''} ---\n{text}", file=out, flush=True)
+        extra = " (update)" if update else f" ({note})" if note else ""
+        print(f"--- Slack {channel}{extra} ---\n{text}", file=out, flush=True)

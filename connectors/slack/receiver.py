@@ -12,14 +12,14 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 from pydantic import SecretStr
 from slack_sdk import WebClient
 
 from alerts.notify_log import Notification, Reason
-from connectors.slack.blocks import Rendered, render
+from connectors.slack.blocks import Block, Rendered, render
 from connectors.slack.delivery import (
     DELIVERY_ERRORS,
     UPDATE_GONE,
@@ -108,6 +108,23 @@ class SlackReceiver:
             lambda timeout: self._once(dest.channel, rendered, edit, timeout), deadline
         )
         return replace(result, truncated=rendered.truncated)
+
+    def post_digest(
+        self, receiver: str, title: str, text: str, blocks: Sequence[Block], *, retry_for: float | None = None
+    ) -> DeliveryResult:
+        """Post a report (a campaign digest) to ``receiver``'s channel: always a new message, with the
+        retries and deadline of ``send``. ``title`` names it in the log; ``text`` is the fallback."""
+        dest = self.channels.get(receiver)
+        if dest is None:
+            return DeliveryResult.failed(
+                FailureKind.CONFIG, f"no Slack channel configured for receiver {receiver!r}"
+            )
+        msg = Rendered(list(blocks), text)
+        deadline = self._clock() + (self.retry_for if retry_for is None else retry_for)
+        result = self._with_retries(lambda timeout: self._once(dest.channel, msg, None, timeout), deadline)
+        if result.ok:
+            log.info("posted %r to %s (%s)", title, receiver, dest.channel)
+        return result
 
     def check(self, retry_for: float = 0.0) -> DeliveryResult:
         """``auth.test``: is the token valid and Slack reachable? For start-up checks."""

@@ -108,6 +108,46 @@ class ResultRow:
     created_ms: int
 
 
+@dataclass(frozen=True)
+class CampaignFeedRow:
+    """One campaign's headline over one period, as kept in the ``campaign_feed`` history table.
+
+    A row is identified by (campaign, period_end_ms): writing the same period again replaces it.
+    Counts are matured outcomes (customers assigned before ``maturity_cutoff_ms`` with an outcome);
+    rates, lifts and bounds are NaN where there is no value yet. ``verdict`` is what the interval
+    says (``monitor.campaign.feed``); ``summary_json`` is the whole summary, for readers that need more.
+    """
+
+    campaign: str
+    period_start_ms: int
+    period_end_ms: int
+    maturity_cutoff_ms: int
+    model: str
+    inference: str
+    alpha: float
+    n_assigned: int
+    n_matured: int
+    n_treatment: int
+    n_control: int
+    successes_treatment: int
+    successes_control: int
+    rate_treatment: float
+    rate_control: float
+    absolute_lift: float
+    absolute_lift_lower: float
+    absolute_lift_upper: float
+    relative_lift: float
+    relative_lift_lower: float
+    relative_lift_upper: float
+    verdict: str
+    conclusive: bool
+    srm_p_value: float
+    srm_warning: bool
+    warnings: str
+    summary_json: str
+    created_ms: int
+
+
 class Store(Protocol):
     """A place to keep predictions, outcomes and dead letters, and to read windows of them back."""
 
@@ -173,6 +213,14 @@ class Store(Protocol):
 
     def read_results(self, model: str, start_ms: int, end_ms: int) -> list[ResultRow]:
         """Results of runs whose window ends in ``[start_ms, end_ms)``, oldest first, each once."""
+        ...
+
+    def write_campaign_feed(self, rows: Sequence[CampaignFeedRow]) -> None:
+        """Keep campaign feed rows as history (idempotent per campaign and period end: the row written
+        last, by ``created_ms``, wins)."""
+
+    def read_campaign_feed(self, campaign: str, start_ms: int, end_ms: int) -> list[CampaignFeedRow]:
+        """Feed rows of ``campaign`` whose period ends in ``[start_ms, end_ms)``, oldest first, each once."""
         ...
 
     def load_reference(self, model: str, reference_id: str, frame: pd.DataFrame) -> int:

@@ -10,7 +10,8 @@ Timestamps are kept twice: ``event_time`` (DateTime, seconds, for partitions and
 
 The jobs' tables: ``check_results`` (the history of check results, replaced per window and check key),
 ``reference_rows`` (loaded reference sets, in the layout of ``predictions``, one version per load) and
-``reference_sets`` (which load of a set is complete and current; see ``sql_windows``).
+``reference_sets`` (which load of a set is complete and current; see ``sql_windows``); the campaign
+job's ``campaign_feed`` (one headline row per campaign and period end, see ``sql_campaign``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ CHECK_RESULTS = "check_results"
 REFERENCE_ROWS = "reference_rows"
 REFERENCE_SETS = "reference_sets"
 ROUTER_STATE = "router_state"
+CAMPAIGN_FEED = "campaign_feed"
 
 PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("model", "String"),
@@ -129,6 +131,40 @@ ROUTER_STATE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# In the field order of ``base.CampaignFeedRow``. NaN where a rate or bound has no value yet (as in
+# ``check_results``: Nullable is slower on 18.16 and a NaN says the same); flags as UInt8.
+CAMPAIGN_FEED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("campaign", "String"),
+    ("period_start_ms", "Int64"),
+    ("period_end_ms", "Int64"),
+    ("maturity_cutoff_ms", "Int64"),
+    ("model", "String"),
+    ("inference", "String"),
+    ("alpha", "Float64"),
+    ("n_assigned", "UInt64"),
+    ("n_matured", "UInt64"),
+    ("n_treatment", "UInt64"),
+    ("n_control", "UInt64"),
+    ("successes_treatment", "UInt64"),
+    ("successes_control", "UInt64"),
+    ("rate_treatment", "Float64"),
+    ("rate_control", "Float64"),
+    ("absolute_lift", "Float64"),
+    ("absolute_lift_lower", "Float64"),
+    ("absolute_lift_upper", "Float64"),
+    ("relative_lift", "Float64"),
+    ("relative_lift_lower", "Float64"),
+    ("relative_lift_upper", "Float64"),
+    ("verdict", "String"),
+    ("conclusive", "UInt8"),
+    ("srm_p_value", "Float64"),
+    ("srm_warning", "UInt8"),
+    ("warnings", "String"),
+    ("summary_json", "String"),  # the whole summary (monitor.campaign.to_dict) as a JSON object
+    ("created_ms", "UInt64"),  # the version: recomputing a period replaces its row
+)
+
+
 def _columns(columns: tuple[tuple[str, str], ...]) -> str:
     return ",\n    ".join(f"`{name}` {kind}" for name, kind in columns)
 
@@ -171,4 +207,8 @@ ORDER BY (model, reference_id)""",
     {_columns(ROUTER_STATE_COLUMNS)}
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY (namespace, key)""",
+        f"""CREATE TABLE IF NOT EXISTS {database}.{CAMPAIGN_FEED} (
+    {_columns(CAMPAIGN_FEED_COLUMNS)}
+) ENGINE = ReplacingMergeTree(created_ms)
+ORDER BY (campaign, period_end_ms)""",
     ]

@@ -15,8 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from connectors.store import schema, sql, sql_history, sql_sample, sql_windows, windows
-from connectors.store.base import Counts, FeatureSelection, ResultRow, WindowSpec, WindowStats, WriteBatch
+from connectors.store import schema, sql, sql_campaign, sql_history, sql_sample, sql_windows, windows
+from connectors.store.base import (
+    CampaignFeedRow,
+    Counts,
+    FeatureSelection,
+    ResultRow,
+    WindowSpec,
+    WindowStats,
+    WriteBatch,
+)
 from connectors.store.columns import (
     Columns,
     dead_letter_columns,
@@ -127,6 +135,14 @@ class SqlStore(ABC):
     def read_results(self, model: str, start_ms: int, end_ms: int) -> list[ResultRow]:
         statement = sql_history.results_sql(self.database, model, start_ms, end_ms)
         return windows.result_rows(self._select(statement, len(schema.RESULT_COLUMNS)))
+
+    def write_campaign_feed(self, rows: Sequence[CampaignFeedRow]) -> None:
+        if rows:
+            self._insert(schema.CAMPAIGN_FEED, schema.CAMPAIGN_FEED_COLUMNS, sql_campaign.feed_columns(rows))
+
+    def read_campaign_feed(self, campaign: str, start_ms: int, end_ms: int) -> list[CampaignFeedRow]:
+        statement = sql_campaign.feed_sql(self.database, campaign, start_ms, end_ms)
+        return sql_campaign.feed_rows(self._select(statement, len(schema.CAMPAIGN_FEED_COLUMNS)))
 
     def load_state(self, namespace: str) -> dict[str, str]:
         keys, values = self._select(sql_history.state_sql(self.database, namespace), 2)

@@ -1,9 +1,11 @@
-"""Wiring of the alert router for ``monitor run`` and the demo: notifier, leadership, service."""
+"""Wiring of the alert router for ``monitor run`` and the demo: notifier, leadership, service; and the
+campaign jobs, whose digests go out through the router's notifier."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,15 +19,18 @@ from connectors.slack.console import ConsoleReceiver
 from connectors.slack.delivery import MessageRef
 from connectors.slack.receiver import SlackReceiver
 from connectors.store.base import Store
+from monitor.campaign.job import CampaignJobs
 from monitor.config_model import Config
 from monitor.web import ServerHandle, create_app, serve_in_thread
 
 log = logging.getLogger("monitor.alerting")
 
 TOKEN_ENV, BASE_URL_ENV, WEB_TOKEN_ENV = "SLACK_BOT_TOKEN", "MONITOR_SLACK_BASE_URL", "MONITOR_WEB_TOKEN"
+# The pages' public root (e.g. https://monitor.example.com), for links in campaign digests.
+PAGES_URL_ENV = "MONITOR_WEB_BASE_URL"
 
 
-def build_notifier(config: Config, alerts_file: Path) -> Notifier:
+def build_notifier(config: Config, alerts_file: Path) -> SlackReceiver | ConsoleReceiver:
     """Slack when ``SLACK_BOT_TOKEN`` is set (``MONITOR_SLACK_BASE_URL`` points it elsewhere); otherwise the
     console receiver, which prints each notification and appends it to ``alerts_file`` as JSON."""
     channels = {
@@ -56,16 +61,30 @@ def build_leadership(config: Config) -> Leadership:
     ).start()
 
 
-def build_router(config: Config, store: Store, alerts_file: Path, tick_s: float = 1.0) -> RouterService:
-    """The router service (not started)."""
+def build_router(
+    config: Config, store: Store, alerts_file: Path, tick_s: float = 1.0, notifier: Notifier | None = None
+) -> RouterService:
+    """The router service (not started); ``notifier`` defaults to ``build_notifier``'s."""
     return RouterService(
         config.alerting,
         store,
-        build_notifier(config, alerts_file),
+        notifier or build_notifier(config, alerts_file),
         build_leadership(config),
         ref_type=MessageRef,
         tick_s=tick_s,
     )
+
+
+def build_campaign_jobs(
+    config: Config,
+    store: Store,
+    notifier: SlackReceiver | ConsoleReceiver | None,
+    may_post: Callable[[], bool] = lambda: True,
+) -> CampaignJobs:
+    """Feed and digest jobs of the configured campaigns; digests link to the campaign page when
+    ``MONITOR_WEB_BASE_URL`` is set, and are posted only while ``may_post()`` (the router's leadership)."""
+    base_url = os.environ.get(PAGES_URL_ENV) or None
+    return CampaignJobs(config.campaigns, store, notifier, may_post=may_post, base_url=base_url)
 
 
 def current_alerts(store: Store) -> list[dict[str, Any]]:

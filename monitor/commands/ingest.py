@@ -134,9 +134,9 @@ def consume(
 
 
 def run_service(config_path: Path, report_dir: Path | None = None) -> int:
-    """``monitor run``: ingest in the foreground; scheduled checks, the alert router and the pages in the
-    background."""
-    from monitor.commands.alerting import build_router, serve_pages
+    """``monitor run``: ingest in the foreground; scheduled checks, campaign feeds and digests, the alert
+    router and the pages in the background."""
+    from monitor.commands.alerting import build_campaign_jobs, build_notifier, build_router, serve_pages
     from monitor.jobs.runner import JobRunner
     from monitor.jobs.scheduler import ModelScheduler
 
@@ -155,8 +155,12 @@ def run_service(config_path: Path, report_dir: Path | None = None) -> int:
     jobs_store = store if url.startswith("chdb:") else open_store(url)
     try:
         wait_for_store(store, config.ingest.retry_max_seconds)
-        router = build_router(config, jobs_store, Path(config.web.alerts_file)).start()
-        scheduler = ModelScheduler(config, JobRunner(config, jobs_store, reports), router)
+        notifier = build_notifier(config, Path(config.web.alerts_file))
+        router = build_router(config, jobs_store, Path(config.web.alerts_file), notifier=notifier).start()
+        # Digests go out through the router's notifier, from the leading process only.
+        campaigns = build_campaign_jobs(config, jobs_store, notifier, router.leadership.is_leader)
+        runner = JobRunner(config, jobs_store, reports)
+        scheduler = ModelScheduler(config, runner, router, campaigns=campaigns)
         scheduler.start()
         pages = serve_pages(config, jobs_store, reports)
         try:

@@ -3,6 +3,9 @@
 Missed runs are coalesced into one, a model never runs twice at once, starts are jittered so many
 models do not hit the store together, and a run past its timeout is recorded as a failing job. Results
 go to the history table (by the runner) and as alert candidates to the sink.
+
+Campaigns get two jobs each, next to the models' (``monitor.campaign.job``): the feed row, daily and
+at start-up, and the digest to the owning team on the campaign's ``digest_schedule``.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.candidates import candidates_from_results
 from alerts.sink import AlertSink
+from monitor.campaign.job import CampaignJobs
 from monitor.config_model import Config
 from monitor.jobs.results import Check, CheckResult, Status
 from monitor.jobs.runner import JobRunner, RunResult
 
 log = logging.getLogger(__name__)
+
+# The feed's own schedule: daily, just after midnight UTC (its period ends at the hour, 00:00).
+FEED_CRON = "5 0 * * *"
 
 
 def submit_run(config: Config, sink: AlertSink, run: RunResult, now: datetime) -> None:
@@ -43,8 +50,9 @@ class ModelScheduler:
         sink: AlertSink,
         wall_ms: Callable[[], int] | None = None,
         run_at_start: bool = True,
+        campaigns: CampaignJobs | None = None,
     ) -> None:
-        self.config, self.runner, self.sink = config, runner, sink
+        self.config, self.runner, self.sink, self.campaigns = config, runner, sink, campaigns
         self.wall_ms = wall_ms or (lambda: int(time.time() * 1000))
         # One worker: runs are serialized (the runner and an embedded store are not shared safely).
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="monitor-job")
@@ -65,6 +73,22 @@ class ModelScheduler:
             self._scheduler.add_job(
                 self.run_once, trigger, args=[name], id=f"checks:{name}", name=name, **first
             )
+        if campaigns is not None:
+            self._add_campaign_jobs(campaigns, run_at_start)
+
+    def _add_campaign_jobs(self, campaigns: CampaignJobs, run_at_start: bool) -> None:
+        first = {"next_run_time": datetime.now(UTC)} if run_at_start else {}
+        for cid, spec in campaigns.campaigns.items():
+            feed = CronTrigger.from_crontab(FEED_CRON, timezone=UTC)
+            self._scheduler.add_job(
+                self.run_campaign, feed, args=["feed", cid], id=f"feed:{cid}", name=f"feed {cid}", **first
+            )
+            if campaigns.poster is not None:
+                # No run at start-up: a restart must not post an extra digest.
+                digest = CronTrigger.from_crontab(spec.digest_schedule, timezone=UTC)
+                self._scheduler.add_job(
+                    self.run_campaign, digest, args=["digest", cid], id=f"digest:{cid}", name=f"digest {cid}"
+                )
 
     def start(self) -> None:
         self._scheduler.start()
@@ -97,6 +121,20 @@ class ModelScheduler:
         except Exception:
             log.exception("handing the results of %s to the alert sink failed", model)
         return run
+
+    def run_campaign(self, kind: str, campaign_id: str) -> None:
+        """The campaign's ``feed`` or ``digest`` job now. Never raises: a failure is logged, and the next
+        run tries again (a campaign is not a model: it has no alert of its own to raise)."""
+        if self.campaigns is None:
+            return
+        now = datetime.fromtimestamp(self.wall_ms() / 1000, tz=UTC)
+        try:
+            if kind == "digest":
+                self.campaigns.run_digest(campaign_id, now)
+            else:
+                self.campaigns.run_feed(campaign_id, now)
+        except Exception:
+            log.exception("campaign %s job of %s failed", kind, campaign_id)
 
     def _failed(self, model: str, at_ms: int, error: str) -> RunResult:
         from monitor.jobs.windows import plan_windows

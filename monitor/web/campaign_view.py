@@ -1,26 +1,22 @@
-"""A campaign's numbers for the page and the feeds: read its customers from the store, then the pure
-``monitor.campaign`` statistics, plus the lift-over-time path for the chart.
-
-The reads are bounded: both use the store's hash sample (the same rows every time), so a campaign
-larger than ``SAMPLE_ROWS`` is judged on a random subset, and the page says so. Every matured
-prediction of the prediction sample is also in the labeled sample (same hash order, a subset of rows).
+"""A campaign's numbers for the page and the feeds: its customers and summary from
+``monitor.campaign.data`` (shared with the scheduled feed job, so page and history agree), plus the
+lift-over-time path for the chart.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from connectors.store.base import FeatureSelection, Store, WindowSpec
-from monitor.campaign import CampaignSpec, CampaignSummary, sequential, success_from_labels, summarize
+from connectors.store.base import Store
+from monitor.campaign import CampaignSpec, CampaignSummary, sequential
+from monitor.campaign.data import read_campaign, summarize_data
 from monitor.campaign.stats import ArmStats, newcombe_difference
 
-SAMPLE_ROWS = 500_000  # per read; the base columns only, so well under 100 MB
 PATH_POINTS = 60  # points of the lift-over-time chart: enough for a smooth line, small pages
 
 
@@ -48,22 +44,6 @@ class CampaignView:
 
 def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def read_customers(
-    store: Store, spec: CampaignSpec, start: datetime, end: datetime, cutoff: datetime
-) -> tuple[pd.DataFrame, bool]:
-    """The campaign's customers in assignment order with ``label`` (None where not matured)."""
-    window = WindowSpec(spec.model, int(start.timestamp() * 1000), int(end.timestamp() * 1000))
-    none = FeatureSelection()
-    rows = store.sample(window, none, SAMPLE_ROWS)
-    labeled = store.sample(window, none, SAMPLE_ROWS, matured_before_ms=int(cutoff.timestamp() * 1000))
-    sampled = len(rows) >= SAMPLE_ROWS or len(labeled) >= SAMPLE_ROWS
-    rows = rows[rows["campaign_id"] == spec.id]
-    labels = labeled[labeled["campaign_id"] == spec.id].set_index("prediction_id")["label"]
-    rows = rows.sort_values(["timestamp", "prediction_id"], kind="stable").reset_index(drop=True)
-    rows["label"] = rows["prediction_id"].map(labels)
-    return rows, sampled
 
 
 def lift_path(
@@ -104,17 +84,9 @@ def lift_path(
 
 def campaign_view(store: Store, spec: CampaignSpec, now: datetime, days: float) -> CampaignView:
     """Summarize the campaign over the ``days`` before ``now``, counting outcomes matured by now."""
-    start = now - timedelta(days=days)
-    cutoff = now - timedelta(days=spec.maturity_days)
-    rows, sampled = read_customers(store, spec, start, now, cutoff)
-    matured = rows["label"].notna().to_numpy()
-    labels = rows["label"].where(rows["label"].notna(), None).to_numpy(dtype=object)
-    success = np.where(matured, success_from_labels(labels, spec), np.nan)
-    arm = rows["campaign_arm"].to_numpy(dtype=object)
-    score = rows["score"].to_numpy(dtype=np.float64)
-    summary = summarize(spec, arm=arm, success=success, matured=matured, maturity_cutoff=cutoff, score=score)
-    treated = (arm == "treatment")[matured]
-    epoch = pd.Timestamp(0, tz="UTC")
-    times = ((rows["timestamp"] - epoch) // pd.Timedelta(milliseconds=1)).to_numpy(dtype=np.int64)[matured]
-    path = lift_path(spec, times, treated.astype(bool), success[matured].astype(bool))
-    return CampaignView(summary, path, start, sampled)
+    data = read_campaign(store, spec, now, days)
+    summary = summarize_data(spec, data)
+    matured = data.matured
+    treated = (data.arm == "treatment")[matured].astype(bool)
+    path = lift_path(spec, data.times_ms[matured], treated, data.success[matured].astype(bool))
+    return CampaignView(summary, path, data.start, data.sampled)
