@@ -29,6 +29,8 @@ from monitor.stats.result import ColumnType, DriftResult, insufficient_data
 FloatArray = npt.NDArray[np.float64]
 HISTOGRAM_METHODS = frozenset({"psi", "kl_div", "jensenshannon", "hellinger"})
 COUNT_METHODS = HISTOGRAM_METHODS | {"chisquare"}
+# The reference's quartiles for the outlier fence, then wider ranges for columns whose IQR is 0.
+FENCE_QUANTILES = ((0.25, 0.75), (0.1, 0.9), (0.01, 0.99))
 
 
 @dataclass(frozen=True)
@@ -196,12 +198,22 @@ def _from_samples(
 def _fence(
     ref: FloatArray, cur: FloatArray, iqr_factor: float
 ) -> tuple[FloatArray, FloatArray, dict[str, object]]:
-    """Leave out values beyond quartiles +- ``iqr_factor`` x IQR of the reference (robust to the outliers)."""
+    """Leave out values beyond quartiles +- ``iqr_factor`` x IQR of the reference (robust to the outliers).
+
+    When the IQR is 0 (a count that is 0 for most rows, e.g. complaints), a fence on it would leave out
+    every other value, and with them any drift: the next wider range of ``FENCE_QUANTILES`` with a width
+    is used instead, and no fence at all when the reference is (almost) constant.
+    """
     finite = ref[np.isfinite(ref)]
     if finite.size == 0:
         return ref, cur, {}
-    q1, q3 = np.quantile(finite, [0.25, 0.75])
-    spread = max(q3 - q1, 1e-12 * max(abs(q1), abs(q3), 1.0))
+    for lower, upper in FENCE_QUANTILES:
+        q1, q3 = np.quantile(finite, [lower, upper])
+        if q3 - q1 > 1e-12 * max(abs(q1), abs(q3), 1.0):
+            break
+    else:
+        return ref, cur, {}
+    spread = q3 - q1
     low, high = q1 - iqr_factor * spread, q3 + iqr_factor * spread
     keep_ref = ~((ref < low) | (ref > high))
     keep_cur = ~((cur < low) | (cur > high))
