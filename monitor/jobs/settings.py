@@ -94,7 +94,9 @@ class DriftSettings(Strict):
         description="Values further than this many interquartile ranges outside the "
         "reference's quartiles are left out of numerical drift scores (and counted in the details), so "
         "a few extreme outliers can neither hide nor fake a shift; the out_of_range check reports them. "
-        "null turns it off (scores then equal Evidently's on the raw data).",
+        "For a mostly-zero count (interquartile range 0) the 10-90% and then 1-99% ranges stand in for the "
+        "quartiles, and a constant reference gets no fence. null turns it off (scores then equal "
+        "Evidently's on the raw data).",
     )
 
 

@@ -160,3 +160,19 @@ def test_prediction_drift_uses_the_score_or_else_the_class() -> None:
     column = prediction_column(settings, window(no_score_rows))
     assert column.name == PREDICTION
     assert column.column_type is ColumnType.CATEGORICAL
+
+
+def test_the_fence_of_a_mostly_zero_count_keeps_its_values_and_its_drift() -> None:
+    """A count that is 0 for most rows has an IQR of 0: a quartile fence would drop every non-zero value
+    (scoring 0, or turning a real shift into 'insufficient data'); a wider quantile range is used."""
+    rng = np.random.default_rng(5)
+    ref_rows, cur_rows = frame(5000, 1), frame(5000, 2)
+    ref_rows["x"] = rng.poisson(0.2, 5000).astype(float)
+    cur_rows["x"] = rng.poisson(0.6, 5000).astype(float)
+    columns = feature_columns(DriftSettings(), ("x",), ())
+    reference, current = window(ref_rows), window(cur_rows)
+    fenced = drift_checks(DriftSettings(), columns, reference, current, {})[0]
+    unfenced = drift_checks(DriftSettings(outlier_fence_iqr=None), columns, reference, current, {})[0]
+    assert fenced.status is Status.BREACH
+    assert fenced.value == pytest.approx(unfenced.value)
+    assert "outliers_left_out_current" not in fenced.details
