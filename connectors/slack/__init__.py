@@ -1,5 +1,6 @@
-"""Slack adapter: Block Kit rendering, the Slack receiver (slack_sdk), a console receiver for running
-without a token, and a local stand-in of Slack's Web API for tests and the demo."""
+"""Slack adapter: Block Kit rendering (alerts in ``blocks``, campaign digests in ``digest``), the Slack
+receiver (slack_sdk), a console receiver for running without a token, and a local stand-in of Slack's
+Web API for tests and the demo."""
 
 from __future__ import annotations
 

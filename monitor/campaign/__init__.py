@@ -6,6 +6,10 @@ success=..., matured=..., maturity_cutoff=..., score=...)`` returns a ``Campaign
 ``stats`` (per-arm counts; Wilson, Wald, Newcombe and Katz intervals), ``sequential`` (always-valid
 confidence sequences), ``power`` (fixed-horizon power, MDE, sample size), ``srm`` (sample-ratio
 mismatch) and ``uplift`` (deciles, uplift@k, Qini).
+
+Around the pure core, not imported here: ``data`` reads a campaign's customers through the ``Store`` interface
+(shared by the web page and the jobs), ``feed`` turns a summary into a history row and a verdict, and
+``job`` writes the feed history and posts the digest (run by ``monitor.jobs.scheduler``).
 """
 
 from monitor.campaign.config import CampaignSpec

@@ -12,8 +12,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connectors.store.base import CampaignFeedRow, Store
 from monitor.campaign.config import CampaignSpec
@@ -21,19 +21,24 @@ from monitor.campaign.data import DEFAULT_DAYS, read_campaign, summarize_data
 from monitor.campaign.feed import feed_line, feed_row
 from monitor.campaign.summary import CampaignSummary
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from connectors.slack.delivery import DeliveryResult
 
-# Feed rows are keyed by period end: ends are whole hours, so a rerun within the hour (a restart, a
-# digest after the daily run) replaces the row instead of adding a near-duplicate.
-PERIOD_ALIGN = timedelta(hours=1)
+log = logging.getLogger(__name__)
 
 
 class DigestPoster(Protocol):
     """What posts a digest: ``SlackReceiver`` and ``ConsoleReceiver`` (``connectors.slack``)."""
 
     def post_digest(
-        self, receiver: str, title: str, text: str, blocks: Sequence[Any], *, retry_for: float | None = None
-    ) -> Any: ...
+        self,
+        receiver: str,
+        title: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]],
+        *,
+        retry_for: float | None = None,
+    ) -> DeliveryResult: ...
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,11 @@ class FeedUpdate:
     sampled: bool
 
 
+# Feed rows are keyed by period end, and scheduled runs end their period at the whole hour: a rerun
+# within the hour (a restart, the digest after the daily run) replaces the row, never near-duplicates it.
 def period_end(now: datetime) -> datetime:
-    """``now`` floored to the hour: the period end a scheduled run uses."""
-    return now - (now - now.replace(minute=0, second=0, microsecond=0)) % PERIOD_ALIGN
+    """``now`` floored to the whole hour: the period end a scheduled run uses."""
+    return now.replace(minute=0, second=0, microsecond=0)
 
 
 def page_url(base_url: str | None, campaign_id: str) -> str | None:
@@ -92,7 +99,7 @@ class CampaignJobs:
         self.store.write_campaign_feed([update.row])
         return update
 
-    def post_digest(self, update: FeedUpdate) -> Any:
+    def post_digest(self, update: FeedUpdate) -> DeliveryResult | None:
         """Post the digest of ``update`` to the campaign's team; None when not posted here."""
         from connectors.slack.digest import digest_title, render_digest  # Slack's format, loaded on use
 
@@ -104,12 +111,12 @@ class CampaignJobs:
         rendered = render_digest(update.summary, page_url(self.base_url, update.spec.id))
         title = digest_title(update.summary)
         result = self.poster.post_digest(update.spec.team, title, rendered.text, rendered.blocks)
-        if not getattr(result, "ok", False):
+        if not result.ok:
             log.error(
                 "digest of %s to %s failed: %s",
                 update.spec.id,
                 update.spec.team,
-                getattr(result, "reason", ""),
+                result.reason,
             )
         return result
 
@@ -119,6 +126,6 @@ class CampaignJobs:
         log.info("%s", feed_line(update.row))
         return update
 
-    def run_digest(self, campaign_id: str, now: datetime) -> Any:
+    def run_digest(self, campaign_id: str, now: datetime) -> DeliveryResult | None:
         """The scheduled digest run: the feed row of this hour, then the digest to the team."""
         return self.post_digest(self.run_feed(campaign_id, now))

@@ -49,8 +49,10 @@ def run_report(config_path: Path, campaign_id: str, digest: bool, days: float, a
         jobs.days = days
         update = jobs.compute(campaign_id, end)
         Console().print(summary_table(update, days))
-        if digest and not getattr(jobs.post_digest(update), "ok", False):
-            return 2
+        if digest:
+            result = jobs.post_digest(update)
+            if result is None or not result.ok:
+                return 2
     finally:
         store.close()
     return 0

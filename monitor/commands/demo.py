@@ -7,13 +7,17 @@
 4. replays the scheduler over those two days: the model's checks run every two hours of event time,
    the results go to the alert router, and the router's notifications are printed (or posted to Slack
    when ``SLACK_BOT_TOKEN`` is set). The drift becomes one grouped alert for the owning team, and it
-   resolves once the traffic is normal again.
+   resolves once the traffic is normal again. Every few steps the campaign feed job writes its row
+   (outcomes mature after a few hours of event time here) and a line shows the campaign filling up;
+   at the end the campaign's digest goes to its team, and the pages are a ``monitor run`` away.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +27,9 @@ from rich.table import Table
 
 from connectors.local_services import ServiceError, TansuBroker
 from connectors.store.factory import open_store
-from monitor.commands.alerting import build_router
+from monitor.campaign.feed import VERDICT_TEXT, feed_line
+from monitor.campaign.job import CampaignJobs, FeedUpdate
+from monitor.commands.alerting import build_campaign_jobs, build_notifier, build_router
 from monitor.commands.ingest import consume
 from monitor.commands.output import configure_logging, print_config_error
 from monitor.commands.simulate import send_scenario
@@ -36,6 +42,9 @@ from monitor.simulation import Scenario, parse_category_shifts
 HOUR_MS = 3_600_000
 SHIFTED = ("tenure_months", "monthly_charges", "support_calls_30d")
 STEP_HOURS = 2
+FIRST_CHECK_HOUR = 22  # the reference is the first 20 hours: checks start once a window follows it
+CAMPAIGN_EVERY_HOURS = 4  # a campaign line every 4 hours of event time, from before outcomes mature
+CAMPAIGN_MATURITY_HOURS = 6  # outcomes count after 6 hours here (30 days in the shipped config)
 
 
 def phases(count: int, start_ms: int) -> list[Scenario]:
@@ -73,7 +82,8 @@ def phases(count: int, start_ms: int) -> list[Scenario]:
 
 def demo_config(config_path: Path, data_dir: Path, bootstrap: str, start_ms: int) -> Config:
     """The shipped config with the demo's broker and store, and checks sized for the demo's traffic:
-    2-hour windows, the first 20 hours as the reference, labels mature after 2 hours. Written to
+    2-hour windows, the first 20 hours as the reference, labels mature after 2 hours, campaign outcomes
+    after ``CAMPAIGN_MATURITY_HOURS``. Written to
     ``data_dir/monitor.yaml`` so it can be read (and reused with `monitor evaluate`)."""
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     data["kafka"]["bootstrap"] = bootstrap
@@ -86,6 +96,8 @@ def demo_config(config_path: Path, data_dir: Path, bootstrap: str, start_ms: int
         "label_delay": "2h",
         "schedule": {"every": f"{STEP_HOURS}h"},
     }
+    for campaign in (data.get("campaigns") or {}).values():
+        campaign["maturity_days"] = CAMPAIGN_MATURITY_HOURS / 24
     path = data_dir / "monitor.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return load_config(path, env={})
@@ -132,22 +144,29 @@ def _run(console: Console, config_path: Path, broker: TansuBroker, data_dir: Pat
         if code := consume(config, store, console, max_messages=None, idle_exit=3.0, quiet=False):
             return code
         console.rule(f"[bold]4/4  the checks every {STEP_HOURS} h of event time, and the alert router")
-        runs = _replay(config, store, data_dir, start_ms)
+        replay = _replay(config, store, data_dir, start_ms)
     finally:
         store.close()
-    _summary(Console(), runs, data_dir, time.monotonic() - started)
+    _summary(Console(), config, replay, data_dir, time.monotonic() - started)
     return 0
 
 
-def _replay(config: Config, store, data_dir: Path, start_ms: int) -> list[RunResult]:  # type: ignore[no-untyped-def]
-    """The scheduler's runs over the simulated two days, in order, with the router stepping in between."""
-    router = build_router(config, store, data_dir / "alerts.jsonl")
+def _replay(config: Config, store, data_dir: Path, start_ms: int) -> Replay:  # type: ignore[no-untyped-def]
+    """The scheduler's runs over the simulated two days, in order, with the router stepping in between,
+    and every few steps the campaign feed job; at the end each campaign's digest goes to its team."""
+    notifier = build_notifier(config, data_dir / "alerts.jsonl")
+    router = build_router(config, store, data_dir / "alerts.jsonl", notifier=notifier)
     runner = JobRunner(config, store, data_dir / "reports")
-    runs = []
-    for hour in range(22, 49, STEP_HOURS):
-        at_ms = start_ms + hour * HOUR_MS
-        run = runner.run("churn", at_ms)
-        runs.append(run)
+    campaigns = build_campaign_jobs(config, store, notifier)
+    replay = Replay([], {})
+    for hour in range(CAMPAIGN_EVERY_HOURS, 49, STEP_HOURS):
+        when = datetime.fromtimestamp((start_ms + hour * HOUR_MS) / 1000, UTC)
+        if hour % CAMPAIGN_EVERY_HOURS == 0:
+            _campaign_lines(campaigns, hour, when, replay)
+        if hour < FIRST_CHECK_HOUR:
+            continue
+        run = runner.run("churn", start_ms + hour * HOUR_MS)
+        replay.runs.append(run)
         breached = sorted(
             {f"{r.check.value}:{r.feature}" if r.feature else r.check.value for r in run.breaches}
         )
@@ -156,34 +175,74 @@ def _replay(config: Config, store, data_dir: Path, start_ms: int) -> list[RunRes
             + (f": {', '.join(breached)}" if breached else ""),
             flush=True,
         )
-        when = datetime.fromtimestamp(at_ms / 1000, UTC)
         submit_run(config, router, run, when)
         router.step(when)
         router.step(when + timedelta(minutes=6))  # past group_wait and group_interval
-    return runs
+    for update in replay.feeds.values():
+        campaigns.post_digest(update)
+    return replay
 
 
-def _summary(console: Console, runs: list[RunResult], data_dir: Path, seconds: float) -> None:
+@dataclass
+class Replay:
+    """What the replay did: the model's runs and the latest feed update of each campaign."""
+
+    runs: list[RunResult]
+    feeds: dict[str, FeedUpdate]
+
+
+def _campaign_lines(jobs: CampaignJobs, hour: int, when: datetime, replay: Replay) -> None:
+    """The feed job of every campaign at ``when`` (its row goes to the history), one line each."""
+    for campaign_id in jobs.campaigns:
+        update = jobs.update_feed(campaign_id, when)
+        replay.feeds[campaign_id] = update
+        print(f"[hour {hour:2d}] {feed_line(update.row)}", flush=True)
+
+
+def _summary(console: Console, config: Config, replay: Replay, data_dir: Path, seconds: float) -> None:
+    runs = replay.runs
     table = Table(title=f"demo summary ({seconds:.0f} s)", show_header=False)
-    notifications = (
-        (data_dir / "alerts.jsonl").read_text().splitlines() if (data_dir / "alerts.jsonl").exists() else []
+    alerts_file = data_dir / "alerts.jsonl"
+    records = (
+        [json.loads(line) for line in alerts_file.read_text().splitlines()] if alerts_file.exists() else []
     )
+    notifications = [r for r in records if r.get("kind") != "digest"]
     rows = [
         (
             "check runs",
             f"{len(runs)} every {STEP_HOURS} h of event time ({sum(len(r.results) for r in runs):,} results)",
         ),
         ("runs with breaches", ", ".join(_hour(r) for r in runs if r.breaches) or "none"),
-        ("notifications sent", f"{len(notifications)} (see {data_dir / 'alerts.jsonl'})"),
+        ("notifications sent", f"{len(notifications)} (see {alerts_file})"),
         ("evidence reports", str(data_dir / "reports" / "churn")),
-        (
-            "config used",
-            f"{data_dir / 'monitor.yaml'} (reuse it: monitor evaluate churn --config FILE)",
-        ),
     ]
+    for campaign_id, update in replay.feeds.items():
+        row = update.row
+        rows.append(
+            (
+                f"campaign {campaign_id}",
+                f"{row.n_matured:,} matured outcomes, {VERDICT_TEXT.get(row.verdict, row.verdict)}; "
+                "feed rows in the store's campaign_feed table, digest sent to team "
+                f"{update.spec.team}",
+            )
+        )
+    config_file = _shown(data_dir / "monitor.yaml")
+    rows.append(("config used", f"{config_file} (reuse it: monitor evaluate churn --config FILE)"))
+    first = next(iter(replay.feeds), None)
+    url = f"http://{config.web.host}:{config.web.port}/" + (f"campaigns/{first}" if first else "")
+    # The demo's broker is gone by then: that ingest retries in vain, while the pages and jobs run.
+    rows.append(("pages", f"monitor run --config {config_file}, then {url} (Ctrl-C to stop)"))
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when under it (what a user types), else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _hour(run: RunResult) -> str:

@@ -14,7 +14,7 @@ import concurrent.futures
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # The feed's own schedule: daily, just after midnight UTC (its period ends at the hour, 00:00).
 FEED_CRON = "5 0 * * *"
+DIGEST_RETRY_S = 300.0  # a digest that Slack could not take is tried again this much later
 
 
 def submit_run(config: Config, sink: AlertSink, run: RunResult, now: datetime) -> None:
@@ -129,12 +130,27 @@ class ModelScheduler:
             return
         now = datetime.fromtimestamp(self.wall_ms() / 1000, tz=UTC)
         try:
-            if kind == "digest":
-                self.campaigns.run_digest(campaign_id, now)
-            else:
+            if kind != "digest":
                 self.campaigns.run_feed(campaign_id, now)
+                return
+            result = self.campaigns.run_digest(campaign_id, now)
         except Exception:
             log.exception("campaign %s job of %s failed", kind, campaign_id)
+            return
+        if result is not None and result.retryable:
+            self._retry_digest(campaign_id, max(result.retry_after or 0.0, DIGEST_RETRY_S))
+
+    def _retry_digest(self, campaign_id: str, wait: float) -> None:
+        # Slack was down past the send deadline: try again later rather than skip a week's digest.
+        log.warning("digest of %s will be retried in %.0f s", campaign_id, wait)
+        self._scheduler.add_job(
+            self.run_campaign,
+            "date",
+            args=["digest", campaign_id],
+            id=f"digest-retry:{campaign_id}",
+            run_date=datetime.now(UTC) + timedelta(seconds=wait),
+            replace_existing=True,
+        )
 
     def _failed(self, model: str, at_ms: int, error: str) -> RunResult:
         from monitor.jobs.windows import plan_windows

@@ -158,6 +158,10 @@ def test_scheduler_runs_campaign_jobs_and_never_raises(
         assert row.period_end_ms == START + 40 * HOUR == int(period_end(at(40.4)).timestamp() * 1000)
         scheduler.run_campaign("digest", CAMPAIGN_ID)
         assert len(standin.successful("chat.postMessage")) == 1
+        standin.down_for(10.0)  # past the receiver's deadline: the digest is tried again later
+        scheduler.run_campaign("digest", CAMPAIGN_ID)
+        retry = scheduler._scheduler.get_job(f"digest-retry:{CAMPAIGN_ID}")
+        assert retry is not None and retry.args == ("digest", CAMPAIGN_ID)
     scheduler.campaigns = CampaignJobs({}, filled.store)  # the campaign is gone: the job fails
     with caplog.at_level(logging.ERROR):
         scheduler.run_campaign("feed", CAMPAIGN_ID)
