@@ -1,7 +1,8 @@
 """The SQL text both stores run, so the ClickHouse server and chDB answer the very same statements.
 
 Everything here is in the subset that works on ClickHouse 18.16 and current engines (PLATFORM.md): reads
-use ``FINAL`` so a row written twice is read once; the labeled read is one ``ANY INNER JOIN`` between two
+use ``FINAL`` so a row written twice is read once (window reads skip it when ``unique_window_sql`` finds
+nothing to replace); the labeled read is one ``ANY INNER JOIN`` between two
 aliased subqueries with ``USING``; no CTEs, window functions or ASOF joins. Values are inlined as
 escaped literals (the stores have no common parameter syntax), floats exactly (``float_literal``);
 identifiers are checked and backquoted. The jobs' reads live in ``sql_windows``, ``sql_sample`` and
@@ -135,20 +136,53 @@ def time_filter(start_ms: int, end_ms: int) -> str:
     to skip: FINAL never merges rows across partitions (so a prediction id sent again with a time in
     another month stays twice, once per month; replays of the same event are always merged).
     """
-    first, last = _month(start_ms // 1000), _month((end_ms - 1) // 1000)
     return (
-        f"toYYYYMM(event_time) >= {first} AND toYYYYMM(event_time) <= {last}"
+        f"{partition_filter(start_ms, end_ms)}"
         f" AND timestamp_ms >= {int(start_ms)} AND timestamp_ms < {int(end_ms)}"
     )
 
 
+def partition_filter(start_ms: int, end_ms: int) -> str:
+    """The months (partitions) ``time_filter`` reads: the rows ``FINAL`` merges the window's with."""
+    first, last = _month(start_ms // 1000), _month((end_ms - 1) // 1000)
+    return f"toYYYYMM(event_time) >= {first} AND toYYYYMM(event_time) <= {last}"
+
+
+def unique_window_sql(database: str, model: str, start_ms: int, end_ms: int) -> str:
+    """One row, 1 when reading the window without ``FINAL`` gives the rows it gives with ``FINAL``.
+
+    That is when each prediction id found in the window has exactly one row in the partitions the
+    window reads: FINAL then has nothing to replace. Counting duplicates inside the time range alone
+    is not enough: a newer version of a row with a time outside the range (same partition) makes
+    FINAL drop the row from the window, while a plain read would keep the old version. Key-only
+    columns are read, never the feature arrays.
+    """
+    predictions = table(database, schema.PREDICTIONS)
+    window_ids = (
+        f"SELECT prediction_id FROM {predictions}"
+        f" WHERE model = {literal(model)} AND {time_filter(start_ms, end_ms)}"
+    )
+    return (
+        f"SELECT count() = uniqExact(prediction_id) FROM {predictions}"
+        f" WHERE model = {literal(model)} AND {partition_filter(start_ms, end_ms)}"
+        f" AND prediction_id IN ({window_ids})"
+    )
+
+
 def predictions_subquery(
-    database: str, model: str, start_ms: int, end_ms: int, features: list[tuple[str, Output]]
+    database: str,
+    model: str,
+    start_ms: int,
+    end_ms: int,
+    features: list[tuple[str, Output]],
+    final: bool = True,
 ) -> str:
+    """The window's predictions; ``final=False`` only when ``unique_window_sql`` said 1 (same rows)."""
     columns = ["model"] + [output.alias for output in PREDICTION_OUTPUTS]
     columns += [f"{expression} AS {output.alias}" for expression, output in features]
+    source = table(database, schema.PREDICTIONS) + (" FINAL" if final else "")
     return (
-        f"SELECT {', '.join(columns)} FROM {table(database, schema.PREDICTIONS)} FINAL"
+        f"SELECT {', '.join(columns)} FROM {source}"
         f" WHERE model = {literal(model)} AND {time_filter(start_ms, end_ms)}"
     )
 
@@ -187,15 +221,22 @@ def labeled_select(
 
 
 def labeled_join(
-    database: str, model: str, start_ms: int, end_ms: int, picked: list[tuple[str, Output]]
+    database: str,
+    model: str,
+    start_ms: int,
+    end_ms: int,
+    picked: list[tuple[str, Output]],
+    final: bool = True,
 ) -> str:
     """The window's predictions ``ANY INNER JOIN`` their latest outcome (a FROM clause).
 
     The outcome side is limited to ids in the window: the join's hash table then grows with the window,
     not with the model's whole history of outcomes. The id filter is on the sort key, which every
-    version of a row shares, so it cannot make FINAL keep a replaced version.
+    version of a row shares, so it cannot make FINAL keep a replaced version. ``final`` is for the
+    predictions side only (see ``predictions_subquery``); outcomes are always read with ``FINAL``
+    (three small columns, no feature arrays).
     """
-    predictions = predictions_subquery(database, model, start_ms, end_ms, picked)
+    predictions = predictions_subquery(database, model, start_ms, end_ms, picked, final)
     window_ids = (
         f"SELECT prediction_id FROM {table(database, schema.PREDICTIONS)}"
         f" WHERE model = {literal(model)} AND {time_filter(start_ms, end_ms)}"

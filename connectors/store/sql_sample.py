@@ -34,11 +34,14 @@ def sample_select(
     features: FeatureSelection,
     limit: int,
     matured_before_ms: int | None,
+    final: bool = True,
 ) -> Select:
     """At most ``limit`` rows of the window, with the columns of ``read_predictions`` (or, with
     ``matured_before_ms``, of ``read_labeled``: for a reference set, its rows that have a label).
 
-    Pseudo-features are skipped: their values are the ``score`` and ``prediction`` columns already."""
+    Pseudo-features are skipped: their values are the ``score`` and ``prediction`` columns already.
+    ``final=False`` reads the predictions without ``FINAL`` (a window ``sql.unique_window_sql`` found
+    free of duplicates: for a labeled sample, the window cut at ``matured_before_ms``)."""
     if limit < 0:
         raise ValueError(f"a sample limit cannot be negative: {limit}")
     plain = FeatureSelection(
@@ -54,17 +57,17 @@ def sample_select(
         order = "row_number"  # the order of the loaded file
     elif matured_before_ms is not None:
         end_ms = min(window.end_ms, matured_before_ms)
-        source = labeled_join(database, window.model, window.start_ms, end_ms, picked)
+        source = labeled_join(database, window.model, window.start_ms, end_ms, picked, final)
         sampled = f"SELECT {', '.join(aliases)} FROM {source} ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
         order = "timestamp_ms, prediction_id"
     else:
         # The ids first (a key-only read), then the features of those rows only: picking features
         # out of the arrays of every row of the window before the top-n sort costs twice as much.
-        ids = window_rows(database, window, ["prediction_id"])
+        ids = window_rows(database, window, ["prediction_id"], final=final)
         chosen = f"SELECT prediction_id FROM ({ids}) ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
         columns = [output.alias for output in PREDICTION_OUTPUTS]
         columns += [f"{expression} AS {output.alias}" for expression, output in picked]
-        sampled = window_rows(database, window, columns, f"prediction_id IN ({chosen})")
+        sampled = window_rows(database, window, columns, f"prediction_id IN ({chosen})", final)
         order = "timestamp_ms, prediction_id"
     return Select(f"SELECT {', '.join(aliases)} FROM ({sampled}) ORDER BY {order}", outputs)
 

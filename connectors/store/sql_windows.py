@@ -2,7 +2,9 @@
 the engine so that only small results move.
 
 A window is either a model's predictions in a time range (deduplicated with ``FINAL`` and bounded by
-``sql.time_filter``, like the other reads) or a loaded reference set. Both tables have the same layout, so
+``sql.time_filter``, like the other reads; the store passes ``final=False`` when ``sql.unique_window_sql``
+found no row for ``FINAL`` to replace, which reads the same rows without the single-threaded merge of
+the feature arrays on 18.16) or a loaded reference set. Both tables have the same layout, so
 every statement selects the same expressions from ``window_rows``; only the row source differs.
 
 Reference sets are replaced by versions, not by deleting first: each load writes its rows under a new
@@ -77,12 +79,18 @@ def latest_reference_version(database: str, model: str, reference_id: str) -> st
     )
 
 
-def window_rows(database: str, window: WindowSpec, columns: Sequence[str], where: str = "") -> str:
-    """SELECT ``columns`` from each row of the window once (``where``: an extra condition)."""
+def window_rows(
+    database: str, window: WindowSpec, columns: Sequence[str], where: str = "", final: bool = True
+) -> str:
+    """SELECT ``columns`` from each row of the window once (``where``: an extra condition).
+
+    ``final=False`` reads predictions without ``FINAL``: only for a window ``sql.unique_window_sql``
+    found free of duplicates. Reference sets never need it."""
     condition = f" AND {where}" if where else ""
     if window.reference_id is None:
+        source = table(database, schema.PREDICTIONS) + (" FINAL" if final else "")
         return (
-            f"SELECT {', '.join(columns)} FROM {table(database, schema.PREDICTIONS)} FINAL"
+            f"SELECT {', '.join(columns)} FROM {source}"
             f" WHERE model = {literal(window.model)}"
             f" AND {time_filter(window.start_ms, window.end_ms)}{condition}"
         )
@@ -98,23 +106,25 @@ def _aliased(picked: Sequence[Picked]) -> list[str]:
     return [f"{p.expression} AS {p.alias}" for p in picked]
 
 
-def stats_sql(database: str, window: WindowSpec, numerical: list[Picked], categorical: list[Picked]) -> str:
+def stats_sql(
+    database: str, window: WindowSpec, numerical: list[Picked], categorical: list[Picked], final: bool = True
+) -> str:
     """One row: ``count()``, oldest and newest time, non-null count per feature (numerical, then
     categorical), then min and max per numerical feature. NULLs are skipped by every aggregate."""
     aggregates = ["count()", "min(timestamp_ms)", "max(timestamp_ms)"]
     aggregates += [f"count({p.alias})" for p in numerical + categorical]
     aggregates += [f"{f}({p.alias})" for p in numerical for f in ("min", "max")]
-    rows = window_rows(database, window, ["timestamp_ms", *_aliased(numerical + categorical)])
+    rows = window_rows(database, window, ["timestamp_ms", *_aliased(numerical + categorical)], final=final)
     return f"SELECT {', '.join(aggregates)} FROM ({rows})"
 
 
-def categories_sql(database: str, window: WindowSpec, categorical: list[Picked]) -> str:
+def categories_sql(database: str, window: WindowSpec, categorical: list[Picked], final: bool = True) -> str:
     """Rows (feature name, value, count) of every non-null value of the categorical features.
 
     One scan for all features: each row is unfolded into (name, value) pairs with ``ARRAY JOIN``."""
     names = ", ".join(literal(p.name) for p in categorical)
     values = ", ".join(p.alias for p in categorical)
-    rows = window_rows(database, window, _aliased(categorical))
+    rows = window_rows(database, window, _aliased(categorical), final=final)
     return (
         f"SELECT _name, _value, count() FROM ({rows})"
         f" ARRAY JOIN [{names}] AS _name, [{values}] AS _value"
@@ -122,7 +132,9 @@ def categories_sql(database: str, window: WindowSpec, categorical: list[Picked])
     )
 
 
-def histogram_sql(database: str, window: WindowSpec, edges: Mapping[str, Sequence[float]]) -> str:
+def histogram_sql(
+    database: str, window: WindowSpec, edges: Mapping[str, Sequence[float]], final: bool = True
+) -> str:
     """One row of counts: for each feature in ``edges`` order, one ``countIf`` per bin.
 
     Bins are ``e[i] <= x < e[i+1]`` and the last is closed, as in ``numpy.histogram``. NULL is read as
@@ -137,7 +149,7 @@ def histogram_sql(database: str, window: WindowSpec, edges: Mapping[str, Sequenc
         for i in range(len(bounds) - 1):
             upper = "<=" if i == len(bounds) - 2 else "<"
             counts.append(f"countIf({p.alias} >= {bounds[i]} AND {p.alias} {upper} {bounds[i + 1]})")
-    return f"SELECT {', '.join(counts)} FROM ({window_rows(database, window, _aliased(picked))})"
+    return f"SELECT {', '.join(counts)} FROM ({window_rows(database, window, _aliased(picked), final=final)})"
 
 
 def checked_edges(name: str, edges: Sequence[float]) -> list[float]:

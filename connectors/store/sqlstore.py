@@ -38,6 +38,11 @@ from monitor.events import DeadLetter, RejectReason, SourcePosition
 # Rows per insert of a reference load: big inserts are fast (PLATFORM.md), and a batch of 25 features
 # stays well under 100 MB of Python objects.
 REFERENCE_BATCH_ROWS = 100_000
+# How long the answer of ``sql.unique_window_sql`` is reused for the same window: a job reads a window's
+# stats, sample and histogram within seconds. Any ``write`` on this store object forgets every answer;
+# a write by another process is seen at the latest this long after (as a read that started just before
+# that write would have missed it anyway).
+UNIQUE_WINDOW_TTL_S = 10.0
 
 
 class SqlStore(ABC):
@@ -46,6 +51,8 @@ class SqlStore(ABC):
     def __init__(self, database: str) -> None:
         sql.identifier(database)  # fail early on a name that cannot be used in SQL
         self.database = database
+        # WindowSpec -> (monotonic time of the check, whether the window has no duplicates)
+        self._unique_windows: dict[WindowSpec, tuple[float, bool]] = {}
 
     @abstractmethod
     def _execute(self, statement: str) -> None:
@@ -67,6 +74,7 @@ class SqlStore(ABC):
         self._select("SELECT 1", 1)
 
     def write(self, batch: WriteBatch) -> None:
+        self._unique_windows.clear()
         if batch.predictions:
             data = prediction_columns(batch.predictions, batch.received_ms)
             self._insert(schema.PREDICTIONS, schema.PREDICTION_COLUMNS, data)
@@ -106,17 +114,19 @@ class SqlStore(ABC):
 
     def window_stats(self, window: WindowSpec, features: FeatureSelection) -> WindowStats:
         numerical, categorical = sql_windows.pick(features)
-        statement = sql_windows.stats_sql(self.database, window, numerical, categorical)
+        final = self._needs_final(window)
+        statement = sql_windows.stats_sql(self.database, window, numerical, categorical, final)
         scalars = self._select(statement, windows.stats_width(numerical, categorical))
         categories: list[Sequence[Any]] = [(), (), ()]
         if categorical and int(scalars[0][0]) > 0:
-            categories = self._select(sql_windows.categories_sql(self.database, window, categorical), 3)
+            statement = sql_windows.categories_sql(self.database, window, categorical, final)
+            categories = self._select(statement, 3)
         return windows.window_stats(scalars, categories, numerical, categorical)
 
     def histogram(self, window: WindowSpec, edges: dict[str, Sequence[float]]) -> dict[str, list[int]]:
         if not edges:
             return {}
-        statement = sql_windows.histogram_sql(self.database, window, edges)
+        statement = sql_windows.histogram_sql(self.database, window, edges, self._needs_final(window))
         width = sum(len(feature_edges) - 1 for feature_edges in edges.values())
         return windows.histogram(self._select(statement, width), edges)
 
@@ -125,8 +135,29 @@ class SqlStore(ABC):
     ) -> pd.DataFrame:
         """As ``base.Store.sample``; pseudo-features are skipped (they are the ``score`` and
         ``prediction`` columns). For a reference set, ``matured_before_ms`` asks for its labeled rows."""
-        select = sql_sample.sample_select(self.database, window, features, limit, matured_before_ms)
+        read = window
+        if matured_before_ms is not None and window.reference_id is None:
+            read = WindowSpec(window.model, window.start_ms, min(window.end_ms, matured_before_ms))
+        final = self._needs_final(read)
+        select = sql_sample.sample_select(self.database, window, features, limit, matured_before_ms, final)
         return self._frame(select)
+
+    def _needs_final(self, window: WindowSpec) -> bool:
+        """Whether the window's predictions must be read with ``FINAL``: not when no prediction id in
+        it has another row in its partitions (``sql.unique_window_sql``), as the rows are then the
+        same. The answer is kept ``UNIQUE_WINDOW_TTL_S`` per window and forgotten on ``write``."""
+        if window.reference_id is not None:
+            return False  # reference rows are read without FINAL anyway (one row per row number)
+        now = time.monotonic()
+        cached = self._unique_windows.get(window)
+        if cached is not None and now - cached[0] < UNIQUE_WINDOW_TTL_S:
+            return not cached[1]
+        statement = sql.unique_window_sql(self.database, window.model, window.start_ms, window.end_ms)
+        unique = bool(int(self._select(statement, 1)[0][0]))
+        if len(self._unique_windows) > 64:  # windows of past runs: drop them all
+            self._unique_windows.clear()
+        self._unique_windows[window] = (now, unique)
+        return not unique
 
     def write_results(self, rows: Sequence[ResultRow]) -> None:
         if rows:

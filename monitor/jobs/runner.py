@@ -1,8 +1,8 @@
 """One run of a model's checks at a time ``at``: read summaries from the store, judge, keep history.
 
 The statistics themselves are pure (``drift``, ``monitor.performance``, ``monitor.quality``); this module
-only decides what to read, caches the reference's summaries per reference version, writes the results
-(idempotent per window) and the evidence report, and hands alert candidates on.
+only decides what to read, caches the reference's summaries and labeled sample per reference version,
+writes the results (idempotent per window) and the evidence report, and hands alert candidates on.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from connectors.store.base import PREDICTION, SCORE, FeatureSelection, ResultRow, Store, WindowSpec
 from monitor.config_model import Config, ModelSpec
@@ -61,6 +63,9 @@ class JobRunner:
     report_dir: Path | None = None
     wall_ms: Callable[[], int] = field(default=lambda: int(time.time() * 1000))
     _reference_cache: OrderedDict[tuple[object, ...], WindowData] = field(default_factory=OrderedDict)
+    _labeled_reference_cache: OrderedDict[tuple[object, ...], pd.DataFrame] = field(
+        default_factory=OrderedDict
+    )
 
     def run(self, model: str, at_ms: int, report: bool = True) -> RunResult:
         """Run every check of ``model`` for the window ending at ``at_ms`` and keep the results."""
@@ -105,7 +110,7 @@ class JobRunner:
         labels = FeatureSelection((), ())
         matured = windows.matured_before_ms
         labeled_current = self.store.sample(windows.labeled_current, labels, LABELED_SAMPLE, matured)
-        labeled_reference = self.store.sample(windows.reference, labels, LABELED_SAMPLE, matured)
+        labeled_reference = self._labeled_reference(windows, labels)
         results = judge(spec, windows, reference, current, histograms, labeled_reference, labeled_current)
         return results, current, reference
 
@@ -124,6 +129,32 @@ class JobRunner:
                 self._reference_cache.popitem(last=False)
         else:
             self._reference_cache.move_to_end(key)
+        return cached
+
+    def _labeled_reference(self, windows: RunWindows, labels: FeatureSelection) -> pd.DataFrame:
+        """The reference's labeled sample, cached per reference version like ``_reference``.
+
+        The key leaves out ``matured_before_ms`` (the run time, different on every run): that is only
+        right once every reference prediction is older than the label delay, when its outcomes are
+        mature and the cut at ``matured_before_ms`` keeps the whole reference. So it is cached only
+        for a loaded set (its labels are in the file) or a time reference ending no later than the
+        labeled current window; a reference whose labels may still be arriving is read every run.
+        """
+        matured = windows.matured_before_ms
+        settled = windows.reference.reference_id is not None or (
+            windows.reference.end_ms <= windows.labeled_current.end_ms
+        )
+        if not settled:
+            return self.store.sample(windows.reference, labels, LABELED_SAMPLE, matured)
+        key = (*windows.reference_key, tuple(labels.numerical), tuple(labels.categorical), LABELED_SAMPLE)
+        cached = self._labeled_reference_cache.get(key)
+        if cached is None:
+            cached = self.store.sample(windows.reference, labels, LABELED_SAMPLE, matured)
+            self._labeled_reference_cache[key] = cached
+            while len(self._labeled_reference_cache) > REFERENCE_CACHE:
+                self._labeled_reference_cache.popitem(last=False)
+        else:
+            self._labeled_reference_cache.move_to_end(key)
         return cached
 
     def _histograms(

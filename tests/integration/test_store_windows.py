@@ -31,6 +31,7 @@ from tests.integration.test_store_contract import (
     MINUTE,
     PREDICTION_COLUMNS,
     T0,
+    ids,
     outcome,
     prediction,
 )
@@ -307,3 +308,81 @@ def test_window_summaries_of_200k_rows_take_about_a_second_on_the_server(clickho
     assert stats.rows == size and stats.nulls["n0"] == int(np.isnan(values[:, 0]).sum())
     assert counts["n7"] == np.histogram(values[:, 7][~np.isnan(values[:, 7])], bins=edges["n7"])[0].tolist()
     assert finished - started < 4.0  # measured about 1-1.5 s on 2 shared cores
+
+
+# Window reads skip FINAL when the window holds no duplicate prediction ids (sql.unique_window_sql).
+DUPLICATE_EDGES: dict[str, Sequence[float]] = {"age": [0.0, 20.0, 40.0, 60.0], SCORE: [0.0, 0.5, 1.0]}
+
+
+def window_reads(store: Store) -> tuple[WindowStats, dict[str, list[int]], pd.DataFrame, pd.DataFrame]:
+    """Everything a job reads from ``WINDOW``: stats, histogram, sample and labeled sample."""
+    return (
+        store.window_stats(WINDOW, FEATURES),
+        store.histogram(WINDOW, DUPLICATE_EDGES),
+        store.sample(WINDOW, FEATURES, 100),
+        store.sample(WINDOW, FEATURES, 100, matured_before_ms=T0 + MINUTE),
+    )
+
+
+def needs_final(store: Store, window: WindowSpec = WINDOW) -> bool:
+    assert isinstance(store, SqlStore)
+    return store._needs_final(window)
+
+
+def assert_same_reads(
+    got: tuple[WindowStats, dict[str, list[int]], pd.DataFrame, pd.DataFrame],
+    expected: tuple[WindowStats, dict[str, list[int]], pd.DataFrame, pd.DataFrame],
+) -> None:
+    assert got[:2] == expected[:2]
+    pd.testing.assert_frame_equal(got[2], expected[2])
+    pd.testing.assert_frame_equal(got[3], expected[3])
+
+
+def test_a_window_with_duplicates_reads_each_prediction_once(store: Store) -> None:
+    store.write(WriteBatch(predictions=three_rows(), outcomes=[outcome("p1"), outcome("p2")], received_ms=T0))
+    # p2 again, later and with another age: every read sees it once, at its latest version
+    store.write(
+        WriteBatch(predictions=[row("p2", 2, 50.0, 5.0, categorical={"city": "Paris"})], received_ms=T0 + 1)
+    )
+    assert needs_final(store)
+    stats, counts, sample, labeled = window_reads(store)
+    assert (stats.rows, stats.maximum["age"], stats.categories["city"]) == (3, 50.0, {"Lyon": 1, "Paris": 2})
+    assert counts == {"age": [1, 0, 1], SCORE: [1, 1]}
+    assert ids(sample) == ["p1", "p2", "p3"] and list(sample["age"].fillna(-1.0)) == [10.0, 50.0, -1.0]
+    assert ids(labeled) == ["p1", "p2"] and list(labeled["age"]) == [10.0, 50.0]
+
+
+def test_a_newer_version_outside_the_window_takes_the_row_out_of_it(store: Store) -> None:
+    # Not a duplicate inside the time range, but FINAL replaces the old version: the check must see it.
+    store.write(WriteBatch(predictions=three_rows(), received_ms=T0))
+    store.write(WriteBatch(predictions=[row("p3", 10 * MINUTE, 1.0, 1.0)], received_ms=T0 + 1))
+    assert needs_final(store)
+    assert store.window_stats(WINDOW, FEATURES).rows == 2
+    assert ids(store.sample(WINDOW, FEATURES, 100)) == ["p1", "p2"]
+
+
+def test_a_window_without_duplicates_reads_what_final_reads(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [*three_rows(), row("late", MINUTE, 99.0, 99.0), row("other", 5, 99.0, 99.0, model="fraud")]
+    store.write(WriteBatch(predictions=rows, outcomes=[outcome("p1"), outcome("p3")], received_ms=T0))
+    store.write(
+        WriteBatch(predictions=[row("late", MINUTE, 98.0, 98.0)], received_ms=T0 + 1)
+    )  # not in WINDOW
+    assert not needs_final(store)
+    fast = window_reads(store)
+    monkeypatch.setattr(store, "_needs_final", lambda window: True)
+    assert_same_reads(fast, window_reads(store))
+    assert fast[0].rows == 3 and ids(fast[2]) == ["p1", "p2", "p3"] and ids(fast[3]) == ["p1", "p3"]
+
+
+def test_a_write_forgets_that_a_window_had_no_duplicates(store: Store) -> None:
+    store.write(WriteBatch(predictions=three_rows(), received_ms=T0))
+    assert store.window_stats(WINDOW, FEATURES).rows == 3
+    assert not needs_final(store)  # cached for the next reads of the same window
+    store.write(WriteBatch(predictions=[row("p1", 1, 70.0, None)], received_ms=T0 + 1))
+    stats = store.window_stats(WINDOW, FEATURES)
+    assert (stats.rows, stats.maximum["age"]) == (3, 70.0)
+    assert store.histogram(WINDOW, DUPLICATE_EDGES)["age"] == [0, 1, 0]
+    assert ids(store.sample(WINDOW, FEATURES, 100)) == ["p1", "p2", "p3"]
+    assert needs_final(store)
