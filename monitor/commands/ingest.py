@@ -16,8 +16,7 @@ from rich.table import Table
 from connectors.kafka.source import KafkaSettings, KafkaSource
 from connectors.store.base import Store, StoreUnavailable
 from connectors.store.factory import open_store, redact_url
-from monitor.commands.output import configure_logging, print_config_error
-from monitor.config_loader import ConfigError, load_config
+from monitor.commands.output import configure_logging, load_or_report
 from monitor.config_model import Config
 from monitor.ingest.batch import Backoff, Parser, RejectRateExceeded, TopicRoles
 from monitor.ingest.pipeline import IngestPipeline, IngestStats, PipelineSettings
@@ -77,10 +76,8 @@ def run_ingest(config_path: Path, max_messages: int | None, idle_exit: float | N
     """Run the ingest until stopped; returns the process exit code."""
     console = Console(stderr=True)
     configure_logging(console)
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print_config_error(exc)
+    config = load_or_report(config_path)
+    if config is None:
         return 1
     url = config.store.url.get_secret_value()
     log.info(
@@ -142,10 +139,8 @@ def run_service(config_path: Path, report_dir: Path | None = None) -> int:
 
     console = Console(stderr=True)
     configure_logging(console)
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        print_config_error(exc)
+    config = load_or_report(config_path)
+    if config is None:
         return 1
     reports = report_dir or Path(config.web.report_dir)
     url = config.store.url.get_secret_value()
@@ -162,8 +157,13 @@ def run_service(config_path: Path, report_dir: Path | None = None) -> int:
         runner = JobRunner(config, jobs_store, reports)
         scheduler = ModelScheduler(config, runner, router, campaigns=campaigns)
         scheduler.start()
-        pages = serve_pages(config, jobs_store, reports)
+        pages = None
         try:
+            try:
+                pages = serve_pages(config, jobs_store, reports)
+            except OSError as exc:  # a port in use: stop cleanly, with the reason
+                log.error("cannot serve the pages on %s:%d: %s", config.web.host, config.web.port, exc)
+                return 1
             return consume(config, store, console, max_messages=None, idle_exit=None, quiet=False)
         finally:
             if pages is not None:

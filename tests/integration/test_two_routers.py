@@ -36,6 +36,7 @@ def write_config(tmp_path: Path, bootstrap: str, store_url: str, suffix: str, no
     }
     data["store"]["url"] = store_url
     data["ingest"]["metrics_port"] = 0
+    data["web"] = {"port": 0}  # two processes on one machine: no pages
     data["models"]["churn"]["monitoring"] = {
         "window": "4h",
         "reference": {"kind": "fixed", "start": _iso(now_ms - 30 * HOUR), "end": _iso(now_ms - 10 * HOUR)},
