@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+# Names of teams, models, receivers and campaigns: safe in labels, URLs and SQL literals.
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -15,14 +15,14 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from alerts.config import AlertingConfig, cross_references
 from monitor.campaign.config import CampaignSpec
+from monitor.config_base import NAME_PATTERN as NAME_PATTERN
+from monitor.config_base import Name as Name
 from monitor.config_base import Strict as Strict  # re-exported: sections import it from here too
 from monitor.jobs.settings import MonitoringSettings, column_type_of
 from monitor.stats.result import ColumnType
 
-NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$"
 FEATURE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 FeatureName = Annotated[str, Field(pattern=FEATURE_PATTERN)]
 
 

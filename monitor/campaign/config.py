@@ -8,26 +8,21 @@ must be a cron line the scheduler accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-# The same rules as ``monitor.config_model`` (names, strictness), restated rather than imported: the
-# main config will import this node, and importing it back would be a cycle.
-NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]{0,62}$"
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+from monitor.config_base import NAME_PATTERN, Name, Strict
 
 Inference = Literal["always_valid", "fixed_horizon"]
 
 
-class CampaignSpec(BaseModel):
+class CampaignSpec(Strict):
     """One campaign: who is targeted, what counts as success, and how its lift is judged.
 
     Strict like every config node: unknown keys are errors and the result is immutable.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
     id: str = Field(..., pattern=NAME_PATTERN, description="Campaign id, as sent in `campaign.id` of events.")
     model: Name = Field(
