@@ -34,15 +34,17 @@ def job_config(tmp_path: Path, store_url: str) -> Config:
     return load_config(path, env={})
 
 
-def fill(store: Store, config: Config) -> None:
-    """Two days of churn traffic; features, a category share and accuracy change at hour 24."""
-    count = 20_000
+def fill(
+    store: Store, config: Config, count: int = 20_000, shift_features: tuple[str, ...] = SHIFTED
+) -> None:
+    """Two days of churn traffic (with campaign arms); features, a category share and accuracy change at
+    hour 24."""
     scenario = Scenario(
         count=count,
         start_ms=START,
         interval_ms=48 * HOUR / count,
         drift_at=count // 2,
-        shift_features=SHIFTED,
+        shift_features=shift_features,
         shift_sd=0.5,
         category_shift=parse_category_shifts("plan=premium:15"),
         quality_drop=12.0,

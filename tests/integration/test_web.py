@@ -14,24 +14,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from connectors.store.base import Store, WriteBatch
+from connectors.store.base import Store
 from connectors.store.factory import open_store
 from monitor.campaign import CampaignSpec
-from monitor.config_loader import load_config
 from monitor.config_model import Config
-from monitor.events import Outcome, Prediction
 from monitor.jobs.runner import JobRunner
-from monitor.jobs.windows import iso_ms
-from monitor.parsing import ParseLimits, parse_outcome, parse_prediction
-from monitor.simulation import CAMPAIGN_ID, Scenario, generate, parse_category_shifts
+from monitor.simulation import CAMPAIGN_ID
 from monitor.web import create_app, serve_in_thread
+from tests.integration.job_data import HOUR, START, fill, job_config
 
-START = iso_ms("2026-11-01T00:00:00Z")
-HOUR = 3_600_000
 NOW = datetime.fromtimestamp((START + 50 * HOUR) / 1000, UTC)
 RUN_HOURS = (22, 26, 30, 34)  # two quiet windows, then two after the change at hour 24
 TOKEN = "web-test-token-7f3a"
@@ -58,52 +52,12 @@ class Site:
         return create_app(self.config, self.store, **settings)  # type: ignore[arg-type]
 
 
-def web_config(folder: Path, store_url: str) -> Config:
-    """The shipped config with short windows, so two days of traffic give several runs."""
-    shipped = yaml.safe_load(Path("config/monitor.yaml").read_text())
-    shipped["models"]["churn"]["monitoring"] = {
-        "window": "4h",
-        "reference": {"kind": "fixed", "start": "2026-11-01T00:00:00Z", "end": "2026-11-01T20:00:00Z"},
-        "label_delay": "2h",
-        "schedule": {"every": "1h"},
-    }
-    shipped["store"]["url"] = store_url
-    path = folder / "monitor.yaml"
-    path.write_text(yaml.safe_dump(shipped))
-    return load_config(path, env={})
-
-
-def fill(store: Store, config: Config) -> None:
-    """Two days of churn traffic with campaign arms; features and accuracy change at hour 24."""
-    count = 12_000
-    scenario = Scenario(
-        count=count,
-        start_ms=START,
-        interval_ms=48 * HOUR / count,
-        drift_at=count // 2,
-        shift_features=("tenure_months", "monthly_charges"),
-        shift_sd=0.5,
-        category_shift=parse_category_shifts("plan=premium:15"),
-        quality_drop=12.0,
-        outcome_delay_ms=HOUR,
-    )
-    limits = ParseLimits(max_message_bytes=1 << 20, max_future_ms=10**12)
-    predictions: list[Prediction] = []
-    outcomes: list[Outcome] = []
-    for event in generate(scenario, config.models["churn"].features):
-        if event.kind == "predictions":
-            predictions.append(parse_prediction(event.value, config.models, START + 50 * HOUR, limits))
-        else:
-            outcomes.append(parse_outcome(event.value, config.models, START + 50 * HOUR, limits))
-    store.write(WriteBatch(predictions, outcomes, (), received_ms=1))
-
-
 def build_site(folder: Path, store_url: str) -> Site:
     """Fill a store and run the churn checks for ``RUN_HOURS`` (a report for the last run only)."""
-    config = web_config(folder, store_url)
+    config = job_config(folder, store_url)
     store = open_store(store_url)
     store.ensure_schema()
-    fill(store, config)
+    fill(store, config, count=12_000, shift_features=("tenure_months", "monthly_charges"))
     runner = JobRunner(config, store, report_dir=folder / "reports")
     for hour in RUN_HOURS:
         runner.run("churn", START + hour * HOUR, report=hour == RUN_HOURS[-1])
