@@ -65,6 +65,7 @@ def _outcome_row(o: Outcome, received_ms: int) -> tuple[Any, ...]:
         o.label,
         o.label_value,
         received_ms,
+        max(0, o.timestamp_ms),
     )
 
 

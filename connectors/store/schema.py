@@ -57,6 +57,7 @@ OUTCOME_COLUMNS: tuple[tuple[str, str], ...] = (
     ("label", "String"),
     ("label_value", "Nullable(Float64)"),
     ("received_ms", "UInt64"),
+    ("version", "UInt64"),  # the outcome's own time: of two outcomes of a prediction, the later one wins
 )
 
 DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -178,11 +179,13 @@ def create_statements(database: str) -> list[str]:
 ) ENGINE = ReplacingMergeTree(received_ms)
 PARTITION BY toYYYYMM(event_time)
 ORDER BY (model, prediction_id)""",
-        # The latest received outcome of a prediction wins. Not partitioned by time: an outcome and its
-        # replay must land in the same part set to be replaced.
+        # Of two outcomes of a prediction, the one with the later event time wins (a correction is a newer
+        # outcome; a replay is the same row). Not by receive time: two outcomes can arrive in one batch, or
+        # on two partitions in either order. Not partitioned by time: an outcome and its replay must land
+        # in the same part set to be replaced.
         f"""CREATE TABLE IF NOT EXISTS {database}.{OUTCOMES} (
     {_columns(OUTCOME_COLUMNS)}
-) ENGINE = ReplacingMergeTree(received_ms)
+) ENGINE = ReplacingMergeTree(version)
 ORDER BY (model, prediction_id)""",
         # A replayed reject is the same Kafka record: keyed by where it came from.
         f"""CREATE TABLE IF NOT EXISTS {database}.{DEAD_LETTERS} (

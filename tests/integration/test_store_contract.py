@@ -176,6 +176,21 @@ def test_read_labeled_joins_the_latest_outcome_of_mature_predictions(store: Stor
     assert store.counts() == Counts(predictions=4, outcomes=3)
 
 
+@pytest.mark.parametrize("order", ["in time order", "reversed"])
+def test_of_two_outcomes_in_one_batch_the_later_event_wins(store: Store, order: str) -> None:
+    """Two outcomes of one prediction can arrive in one batch, from two partitions, in either order."""
+    store.write(WriteBatch(predictions=[prediction("p3", T0)], received_ms=T0))
+    pair = [outcome("p3", "0", T0 + MINUTE), outcome("p3", "1", T0 + 2 * MINUTE)]
+    store.write(WriteBatch(outcomes=pair if order == "in time order" else pair[::-1], received_ms=T0 + 1))
+    frame = store.read_labeled("churn", T0, T0 + MINUTE, FeatureSelection(), T0 + 3 * MINUTE)
+    assert list(frame["label"]) == ["1"]
+    assert store.counts().outcomes == 1
+    # An older outcome received later does not replace the newer one.
+    store.write(WriteBatch(outcomes=[outcome("p3", "0", T0 + MINUTE)], received_ms=T0 + 5))
+    frame = store.read_labeled("churn", T0, T0 + MINUTE, FeatureSelection(), T0 + 3 * MINUTE)
+    assert list(frame["label"]) == ["1"]
+
+
 def test_counts_filter_by_model(store: Store) -> None:
     batch = WriteBatch(
         predictions=[prediction("p1"), prediction("p2"), prediction("p1", model="fraud")],

@@ -85,6 +85,7 @@ def test_outcome_columns_follow_the_schema_order() -> None:
         "label": ["yes"],
         "label_value": [1.0],
         "received_ms": [7],
+        "version": [T0],  # the event time: the later outcome of a prediction wins
     }
 
 
