@@ -15,6 +15,7 @@ from alerts.config import receivers_for
 from alerts.rules import firing_alerts
 from alerts.service import Leadership, Notifier, RouterService
 from connectors.kafka.leader import AlwaysLeader, KafkaLeadership
+from connectors.slack import TOKEN_ENV, receiver_from_env
 from connectors.slack.console import ConsoleReceiver
 from connectors.slack.delivery import MessageRef
 from connectors.slack.receiver import SlackReceiver
@@ -25,7 +26,7 @@ from monitor.web import ServerHandle, create_app, serve_in_thread
 
 log = logging.getLogger("monitor.alerting")
 
-TOKEN_ENV, BASE_URL_ENV, WEB_TOKEN_ENV = "SLACK_BOT_TOKEN", "MONITOR_SLACK_BASE_URL", "MONITOR_WEB_TOKEN"
+WEB_TOKEN_ENV = "MONITOR_WEB_TOKEN"
 # The pages' public root (e.g. https://monitor.example.com), for links in campaign digests.
 PAGES_URL_ENV = "MONITOR_WEB_BASE_URL"
 
@@ -36,14 +37,13 @@ def build_notifier(config: Config, alerts_file: Path) -> SlackReceiver | Console
     channels = {
         name: (r.slack_channel, r.mention) for name, r in receivers_for(config.alerting, config.teams).items()
     }
-    token = os.environ.get(TOKEN_ENV)
-    if token:
-        receiver = SlackReceiver(token, os.environ.get(BASE_URL_ENV) or None, channels)
-        log.info("alerts go to Slack (%s)", receiver.base_url)
-        return receiver
-    log.info("no %s: alerts are printed and written to %s", TOKEN_ENV, alerts_file)
     alerts_file.parent.mkdir(parents=True, exist_ok=True)
-    return ConsoleReceiver(channels, path=alerts_file)
+    receiver = receiver_from_env(channels, console_path=alerts_file)
+    if isinstance(receiver, SlackReceiver):
+        log.info("alerts go to Slack (%s)", receiver.base_url)
+    else:
+        log.info("no %s: alerts are printed and written to %s", TOKEN_ENV, alerts_file)
+    return receiver
 
 
 def build_leadership(config: Config) -> Leadership:
