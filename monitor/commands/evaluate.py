@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -78,8 +79,6 @@ def _times(at: str | None, start: str | None, end: str | None, every: str) -> li
 
 
 def _submit(config: Config, run: RunResult) -> None:
-    from datetime import UTC, datetime
-
     submit_run(
         config, PrintingSink(sys.stderr), run, datetime.fromtimestamp(run.windows.current.end_ms / 1000, UTC)
     )
@@ -99,8 +98,6 @@ def _backfill(
 
 
 def _when(ms: int) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
 
 

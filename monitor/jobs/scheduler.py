@@ -26,6 +26,7 @@ from monitor.campaign.job import CampaignJobs
 from monitor.config_model import Config
 from monitor.jobs.results import Check, CheckResult, Status
 from monitor.jobs.runner import JobRunner, RunResult
+from monitor.jobs.windows import plan_windows
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +154,6 @@ class ModelScheduler:
         )
 
     def _failed(self, model: str, at_ms: int, error: str) -> RunResult:
-        from monitor.jobs.windows import plan_windows
-
         windows = plan_windows(model, self.config.models[model].monitoring, at_ms)
         result = CheckResult(Check.JOB, "run", 1.0, 0.0, Status.ERROR, details={"error": error})
         return RunResult(model, "", windows, [result])
