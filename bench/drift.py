@@ -62,6 +62,7 @@ from connectors.local_services import ClickHouseServer
 from connectors.store import schema
 from connectors.store.clickhouse import ClickHouseStore
 from connectors.store.columns import Columns
+from connectors.store.layouts import FeatureLayout, layout_id
 from monitor.config_loader import load_config
 from monitor.config_model import Config
 from monitor.simulation import Scenario, parse_category_shifts
@@ -116,11 +117,10 @@ def prediction_columns(frame: pd.DataFrame, numerical: Sequence[str], categorica
         "model": [MODEL] * k,
         "prediction_id": frame["prediction_id"].tolist(),
         "model_version": ["bench"] * k,
-        "event_time": [datetime.fromtimestamp(s, tz=UTC) for s in seconds.tolist()],
+        "event_time": seconds.tolist(),
         "timestamp_ms": frame["timestamp_ms"].tolist(),
-        "num_names": [list(numerical)] * k,
+        "feature_layout": [layout_id(tuple(numerical), tuple(categorical))] * k,
         "num_values": nullable.tolist(),
-        "cat_names": [list(categorical)] * k,
         "cat_values": np.column_stack([frame[c].astype(object) for c in categorical]).tolist(),
         "prediction": np.where(frame["prediction"].to_numpy() == 1, "1", "0").tolist(),
         "prediction_value": [None] * k,
@@ -151,6 +151,8 @@ def fill(store: ClickHouseStore, config: Config, rows: int) -> float:
     """Insert the reference and current rows; returns seconds taken (not part of any figure)."""
     features = config.models[MODEL].features
     started = time.perf_counter()
+    layout = FeatureLayout(tuple(features.numerical), tuple(features.categorical))
+    store._register_layouts({(MODEL, layout.id): layout})
     for scenario in (reference_scenario(rows), current_scenario(rows)):
         frame = sample_frame(scenario, rows, features)
         for first in range(0, rows, INSERT_ROWS):

@@ -3,9 +3,10 @@
 Each function returns one list per column of the matching ``schema.*_COLUMNS`` tuple, so both stores
 insert the same values; only the transport differs. Values are plain Python:
 
-- ``DateTime`` columns get timezone-aware UTC datetimes (whole seconds). clickhouse-driver reads a *naive*
-  datetime in the server's (or the client machine's) timezone, so naive values would shift with the
-  server's configuration; aware ones convert to the same epoch second everywhere.
+- ``DateTime`` columns get epoch seconds as integers: both transports take them as they are (no timezone
+  can shift them, unlike a naive datetime, and the driver skips its per-row datetime conversion).
+- A prediction's features are two value arrays in declared order plus the id of their ``FeatureLayout``
+  (the names, stored once per layout in ``feature_layouts``; see ``layouts``).
 - The dead letter's ``raw`` column gets the original ``bytes`` untouched (a ClickHouse ``String`` is a
   byte string); the stores send it as bytes so invalid UTF-8 and NUL bytes round-trip exactly.
 """
@@ -14,20 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import astuple
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from connectors.store import schema
 from connectors.store.base import ResultRow
+from connectors.store.layouts import FeatureLayout, layout_id
 from monitor.events import DeadLetter, Outcome, Prediction
 
 Columns = list[list[Any]]
 Row = TypeVar("Row")
 
 
-def utc_second(timestamp_ms: int) -> datetime:
-    """The UTC second a millisecond timestamp falls in (floor, also for times before 1970)."""
-    return datetime.fromtimestamp(timestamp_ms // 1000, tz=UTC)
+def epoch_second(timestamp_ms: int) -> int:
+    """The epoch second a millisecond timestamp falls in (floor, also for times before 1970)."""
+    return timestamp_ms // 1000
 
 
 def _prediction_row(p: Prediction, received_ms: int) -> tuple[Any, ...]:
@@ -35,11 +36,10 @@ def _prediction_row(p: Prediction, received_ms: int) -> tuple[Any, ...]:
         p.model,
         p.prediction_id,
         p.model_version,
-        utc_second(p.timestamp_ms),
+        p.timestamp_ms // 1000,
         p.timestamp_ms,
-        list(p.numerical),
+        layout_id(tuple(p.numerical), tuple(p.categorical)),
         list(p.numerical.values()),
-        list(p.categorical),
         list(p.categorical.values()),
         p.prediction_label,
         p.prediction_value,
@@ -60,7 +60,7 @@ def _outcome_row(o: Outcome, received_ms: int) -> tuple[Any, ...]:
     return (
         o.model,
         o.prediction_id,
-        utc_second(o.timestamp_ms),
+        epoch_second(o.timestamp_ms),
         o.timestamp_ms,
         o.label,
         o.label_value,
@@ -79,7 +79,7 @@ def _dead_letter_row(d: DeadLetter, _received_ms: int) -> tuple[Any, ...]:
         bytes(d.raw),
         d.reason.value,
         d.detail,
-        utc_second(d.received_ms),
+        epoch_second(d.received_ms),
         d.received_ms,
     )
 
@@ -87,16 +87,26 @@ def _dead_letter_row(d: DeadLetter, _received_ms: int) -> tuple[Any, ...]:
 def _transpose(
     rows: Sequence[Row], received_ms: int, to_row: Callable[[Row, int], tuple[Any, ...]], width: int
 ) -> Columns:
-    columns: Columns = [[] for _ in range(width)]
-    for row in rows:
-        for column, value in zip(columns, to_row(row, received_ms), strict=True):
-            column.append(value)
-    return columns
+    if not rows:
+        return [[] for _ in range(width)]
+    # zip(*) transposes in C; the driver fills NULLs in place, so each column must be a list.
+    return [list(column) for column in zip(*[to_row(row, received_ms) for row in rows], strict=True)]
 
 
 def prediction_columns(predictions: Sequence[Prediction], received_ms: int) -> Columns:
     """Columns of ``schema.PREDICTION_COLUMNS`` for ``predictions``, versioned by ``received_ms``."""
     return _transpose(predictions, received_ms, _prediction_row, len(schema.PREDICTION_COLUMNS))
+
+
+def prediction_layouts(predictions: Sequence[Prediction]) -> dict[tuple[str, int], FeatureLayout]:
+    """The distinct (model, layout id) -> ``FeatureLayout`` of ``predictions`` (to register before them)."""
+    seen: dict[tuple[str, tuple[str, ...], tuple[str, ...]], None] = {}
+    for p in predictions:
+        seen[(p.model, tuple(p.numerical), tuple(p.categorical))] = None
+    return {
+        (model, layout_id(numerical, categorical)): FeatureLayout(numerical, categorical)
+        for model, numerical, categorical in seen
+    }
 
 
 def outcome_columns(outcomes: Sequence[Outcome], received_ms: int) -> Columns:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.store.columns import Columns
+from connectors.store.layouts import FeatureLayout
 from connectors.store.sql import identifier
 
 RESERVED = ("prediction_id", "timestamp", "prediction", "score", "label")
@@ -31,16 +32,24 @@ def is_numerical(column: pd.Series) -> bool:
     return bool(pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column))
 
 
+def reference_layout(frame: pd.DataFrame) -> FeatureLayout:
+    """The layout of a reference set's rows: its feature columns, numerical then categorical."""
+    features = [str(name) for name in frame.columns if name not in RESERVED]
+    for name in features:
+        identifier(name)  # a name no read could select is refused now, not silently kept
+    return FeatureLayout(
+        numerical=tuple(name for name in features if is_numerical(frame[name])),
+        categorical=tuple(name for name in features if not is_numerical(frame[name])),
+    )
+
+
 def reference_columns(
     model: str, reference_id: str, version: int, frame: pd.DataFrame, first_row: int = 0
 ) -> Columns:
     """Columns of ``schema.REFERENCE_COLUMNS`` for ``frame``, numbered from ``first_row``."""
     size = len(frame)
-    features = [str(name) for name in frame.columns if name not in RESERVED]
-    for name in features:
-        identifier(name)  # a name no read could select is refused now, not silently kept
-    numerical = [name for name in features if is_numerical(frame[name])]
-    categorical = [name for name in features if not is_numerical(frame[name])]
+    layout = reference_layout(frame)
+    numerical, categorical = layout.numerical, layout.categorical
     prediction, prediction_value = _classes(frame, "prediction")
     label, label_value = _classes(frame, "label")
     numbers = range(first_row, first_row + size)
@@ -54,9 +63,8 @@ def reference_columns(
         ids,
         [""] * size,  # model_version: unknown for a file
         _timestamps(frame["timestamp"]) if "timestamp" in frame else nothing,
-        [numerical] * size,
+        [layout.id] * size,
         _rows([floats(frame[name]) for name in numerical], size),
-        [categorical] * size,
         _rows([[text(v) for v in frame[name]] for name in categorical], size),
         prediction,
         prediction_value,

@@ -3,8 +3,9 @@
 Rules it follows (see PLATFORM.md): no DateTime64/Map/TTL/CODEC/LowCardinality; deduplication by
 ReplacingMergeTree keyed by model + prediction id and read with FINAL; Nullable never in a sort key.
 
-Features are stored as parallel arrays (names and values) so one table serves every model, whatever its
-features; reads pick a feature with ``values[indexOf(names, 'f')]``.
+Features are stored as value arrays in the order of the model's declared features, so one table serves
+every model, whatever its features; a row's ``feature_layout`` names the ``feature_layouts`` entry that
+says which feature is at which position (see ``layouts``), and reads pick a feature by its position.
 Timestamps are kept twice: ``event_time`` (DateTime, seconds, for partitions and range filters) and
 ``timestamp_ms`` (Int64, exact).
 
@@ -17,6 +18,7 @@ job's ``campaign_feed`` (one headline row per campaign and period end, see ``sql
 from __future__ import annotations
 
 PREDICTIONS = "predictions"
+FEATURE_LAYOUTS = "feature_layouts"
 OUTCOMES = "outcomes"
 DEAD_LETTERS = "dead_letters"
 CHECK_RESULTS = "check_results"
@@ -31,9 +33,8 @@ PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("model_version", "String"),
     ("event_time", "DateTime"),
     ("timestamp_ms", "Int64"),
-    ("num_names", "Array(String)"),
+    ("feature_layout", "UInt64"),
     ("num_values", "Array(Nullable(Float64))"),
-    ("cat_names", "Array(String)"),
     ("cat_values", "Array(Nullable(String))"),
     ("prediction", "String"),
     ("prediction_value", "Nullable(Float64)"),
@@ -72,6 +73,17 @@ DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Which feature is at which position of the value arrays of rows with this layout (``layouts``). The id
+# is a hash of the names, so a replayed registration is the same row.
+FEATURE_LAYOUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("model", "String"),
+    ("layout", "UInt64"),
+    ("num_names", "Array(String)"),
+    ("cat_names", "Array(String)"),
+    ("created_ms", "UInt64"),
+)
+
+
 # In the field order of ``base.ResultRow``, so a row is inserted and read back positionally.
 RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("model", "String"),
@@ -98,9 +110,8 @@ REFERENCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("prediction_id", "String"),
     ("model_version", "String"),
     ("timestamp_ms", "Nullable(Int64)"),
-    ("num_names", "Array(String)"),
+    ("feature_layout", "UInt64"),
     ("num_values", "Array(Nullable(Float64))"),
-    ("cat_names", "Array(String)"),
     ("cat_values", "Array(Nullable(String))"),
     ("prediction", "Nullable(String)"),
     ("prediction_value", "Nullable(Float64)"),
@@ -179,6 +190,10 @@ def create_statements(database: str) -> list[str]:
 ) ENGINE = ReplacingMergeTree(received_ms)
 PARTITION BY toYYYYMM(event_time)
 ORDER BY (model, prediction_id)""",
+        f"""CREATE TABLE IF NOT EXISTS {database}.{FEATURE_LAYOUTS} (
+    {_columns(FEATURE_LAYOUT_COLUMNS)}
+) ENGINE = ReplacingMergeTree(created_ms)
+ORDER BY (model, layout)""",
         # Of two outcomes of a prediction, the one with the later event time wins (a correction is a newer
         # outcome; a replay is the same row). Not by receive time: two outcomes can arrive in one batch, or
         # on two partitions in either order. Not partitioned by time: an outcome and its replay must land

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from connectors.store import schema
 from connectors.store.base import FeatureSelection
+from connectors.store.layouts import WindowLayouts
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_DATETIME_S = 2**32 - 1  # DateTime is a UInt32: larger bounds would wrap around
@@ -105,8 +106,9 @@ def insert_prefix(database: str, name: str, columns: Sequence[tuple[str, str]]) 
     return f"INSERT INTO {table(database, name)} ({names})"
 
 
-def feature_outputs(features: FeatureSelection) -> list[tuple[str, Output]]:
-    """(SQL expression, output) per selected feature, checked for bad or clashing names."""
+def feature_outputs(features: FeatureSelection, layouts: WindowLayouts) -> list[tuple[str, Output]]:
+    """(SQL expression, output) per selected feature, checked for bad or clashing names; ``layouts``
+    are those of the rows read (``sql_windows.layouts_sql``)."""
     picked = [("num", name, Kind.FLOAT) for name in features.numerical]
     picked += [("cat", name, Kind.TEXT) for name in features.categorical]
     taken = {output.name for output in PREDICTION_OUTPUTS + LABEL_OUTPUTS}
@@ -117,7 +119,7 @@ def feature_outputs(features: FeatureSelection) -> list[tuple[str, Output]]:
             raise ValueError(f"feature {name!r} is selected twice or clashes with a result column")
         taken.add(name)
         # Positional aliases: a feature may share its name with a stored column.
-        expression = f"{prefix}_values[indexOf({prefix}_names, {literal(name)})]"
+        expression = layouts.numerical_value(name) if prefix == "num" else layouts.categorical_value(name)
         result.append((expression, Output(f"_f{position}", name, kind)))
     return result
 
@@ -188,10 +190,10 @@ def predictions_subquery(
 
 
 def predictions_select(
-    database: str, model: str, start_ms: int, end_ms: int, features: FeatureSelection
+    database: str, model: str, start_ms: int, end_ms: int, features: FeatureSelection, layouts: WindowLayouts
 ) -> Select:
     """Predictions of ``model`` in ``[start_ms, end_ms)``, each once, ordered by time then id."""
-    picked = feature_outputs(features)
+    picked = feature_outputs(features, layouts)
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked)
     sql = (
         f"SELECT {', '.join(output.alias for output in outputs)}"
@@ -208,9 +210,10 @@ def labeled_select(
     end_ms: int,
     features: FeatureSelection,
     matured_before_ms: int,
+    layouts: WindowLayouts,
 ) -> Select:
     """Predictions in the window made before ``matured_before_ms`` joined to their latest outcome."""
-    picked = feature_outputs(features)
+    picked = feature_outputs(features, layouts)
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + LABEL_OUTPUTS
     source = labeled_join(database, model, start_ms, min(end_ms, matured_before_ms), picked)
     sql = (
@@ -247,6 +250,11 @@ def labeled_join(
         f" WHERE model = {literal(model)} AND prediction_id IN ({window_ids})"
     )
     return f"({predictions}) AS p ANY INNER JOIN ({outcomes}) AS o USING (model, prediction_id)"
+
+
+def table_columns_sql(database: str, name: str) -> str:
+    """The column names of a table (none if it does not exist)."""
+    return f"SELECT name FROM system.columns WHERE database = {literal(database)} AND table = {literal(name)}"
 
 
 def count_sql(database: str, name: str, model: str | None) -> str:

@@ -9,6 +9,7 @@ are broken by the id itself. The sample is then put in the order of the full rea
 from __future__ import annotations
 
 from connectors.store.base import PREDICTION, SCORE, FeatureSelection, WindowSpec
+from connectors.store.layouts import WindowLayouts
 from connectors.store.sql import (
     LABEL_OUTPUTS,
     PREDICTION_OUTPUTS,
@@ -34,6 +35,7 @@ def sample_select(
     features: FeatureSelection,
     limit: int,
     matured_before_ms: int | None,
+    layouts: WindowLayouts,
     final: bool = True,
 ) -> Select:
     """At most ``limit`` rows of the window, with the columns of ``read_predictions`` (or, with
@@ -48,7 +50,7 @@ def sample_select(
         numerical=[name for name in features.numerical if name not in (SCORE, PREDICTION)],
         categorical=[name for name in features.categorical if name not in (SCORE, PREDICTION)],
     )
-    picked = feature_outputs(plain)
+    picked = feature_outputs(plain, layouts)
     labeled = matured_before_ms is not None
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + (LABEL_OUTPUTS if labeled else ())
     aliases = [output.alias for output in outputs]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from connectors.store import schema
 from connectors.store.base import PREDICTION, SCORE, FeatureSelection, WindowSpec
+from connectors.store.layouts import WindowLayouts
 from connectors.store.sql import float_literal, identifier, literal, table, time_filter
 
 # What the pseudo-features read: the score, and the prediction as a class (categorical) or as a number
@@ -40,35 +41,54 @@ class Picked:
     alias: str
 
 
-def pick(features: FeatureSelection) -> tuple[list[Picked], list[Picked]]:
-    """(numerical, categorical) features with their expressions; bad or repeated names raise."""
+def pick(features: FeatureSelection, layouts: WindowLayouts) -> tuple[list[Picked], list[Picked]]:
+    """(numerical, categorical) features with their expressions in rows of ``layouts``; bad or repeated
+    names raise."""
     asked = [(name, True) for name in features.numerical] + [(name, False) for name in features.categorical]
     if len({name for name, _ in asked}) != len(asked):
         raise ValueError(f"a feature is selected twice: {[name for name, _ in asked]}")
     numerical: list[Picked] = []
     categorical: list[Picked] = []
     for position, (name, is_numerical) in enumerate(asked):
-        expression = numerical_expression(name) if is_numerical else categorical_expression(name)
+        expression = (
+            numerical_expression(name, layouts) if is_numerical else categorical_expression(name, layouts)
+        )
         (numerical if is_numerical else categorical).append(Picked(name, expression, f"_f{position}"))
     return numerical, categorical
 
 
-def numerical_expression(name: str) -> str:
+def numerical_expression(name: str, layouts: WindowLayouts) -> str:
     """The Nullable(Float64) value of a numerical feature or pseudo-feature in a row."""
     if name in NUMERICAL_PSEUDO:
         return NUMERICAL_PSEUDO[name]
     identifier(name)
-    return f"num_values[indexOf(num_names, {literal(name)})]"
+    return layouts.numerical_value(name)
 
 
-def categorical_expression(name: str) -> str:
+def categorical_expression(name: str, layouts: WindowLayouts) -> str:
     """The Nullable(String) value of a categorical feature or pseudo-feature in a row."""
     if name in CATEGORICAL_PSEUDO:
         return CATEGORICAL_PSEUDO[name]
     if name in NUMERICAL_PSEUDO:
         raise ValueError(f"{name!r} is a numerical pseudo-feature")
     identifier(name)
-    return f"cat_values[indexOf(cat_names, {literal(name)})]"
+    return layouts.categorical_value(name)
+
+
+def layouts_sql(database: str, window: WindowSpec) -> str:
+    """The distinct ``feature_layout`` ids of the window's rows (without ``FINAL``: a superset of the
+    layouts of the rows a ``FINAL`` read returns, which is all a read needs)."""
+    rows = window_rows(database, window, ["feature_layout"], final=False)
+    return f"SELECT DISTINCT feature_layout FROM ({rows})"
+
+
+def layout_names_sql(database: str, model: str, ids: Sequence[int]) -> str:
+    """Rows (layout, num_names, cat_names) of the given layout ids of ``model``."""
+    wanted = ", ".join(str(int(i)) for i in ids)
+    return (
+        f"SELECT layout, num_names, cat_names FROM {table(database, schema.FEATURE_LAYOUTS)} FINAL"
+        f" WHERE model = {literal(model)} AND layout IN ({wanted})"
+    )
 
 
 def latest_reference_version(database: str, model: str, reference_id: str) -> str:
@@ -133,7 +153,11 @@ def categories_sql(database: str, window: WindowSpec, categorical: list[Picked],
 
 
 def histogram_sql(
-    database: str, window: WindowSpec, edges: Mapping[str, Sequence[float]], final: bool = True
+    database: str,
+    window: WindowSpec,
+    edges: Mapping[str, Sequence[float]],
+    layouts: WindowLayouts,
+    final: bool = True,
 ) -> str:
     """One row of counts: for each feature in ``edges`` order, one ``countIf`` per bin.
 
@@ -141,7 +165,8 @@ def histogram_sql(
     NaN, which fails every comparison, so it is in no bin; plain Float64 comparisons are also about a
     quarter faster than Nullable ones on 18.16. Edges are exact literals (``sql.float_literal``)."""
     picked = [
-        Picked(name, f"ifNull({numerical_expression(name)}, nan)", f"_f{i}") for i, name in enumerate(edges)
+        Picked(name, f"ifNull({numerical_expression(name, layouts)}, nan)", f"_f{i}")
+        for i, name in enumerate(edges)
     ]
     counts = []
     for p in picked:

@@ -30,9 +30,11 @@ from connectors.store.columns import (
     dead_letter_columns,
     outcome_columns,
     prediction_columns,
+    prediction_layouts,
     result_columns,
 )
-from connectors.store.reference import reference_columns
+from connectors.store.layouts import FeatureLayout, WindowLayouts, layout_columns, window_layouts
+from connectors.store.reference import reference_columns, reference_layout
 from monitor.events import DeadLetter, RejectReason, SourcePosition
 
 # Rows per insert of a reference load: big inserts are fast (PLATFORM.md), and a batch of 25 features
@@ -53,6 +55,10 @@ class SqlStore(ABC):
         self.database = database
         # WindowSpec -> (monotonic time of the check, whether the window has no duplicates)
         self._unique_windows: dict[WindowSpec, tuple[float, bool]] = {}
+        # WindowSpec -> (monotonic time of the read, the layouts of its rows); forgotten like the above
+        self._window_layouts: dict[WindowSpec, tuple[float, WindowLayouts]] = {}
+        # Layouts this store knows are registered (their names never change: cached for good), by model
+        self._layouts: dict[str, dict[int, FeatureLayout]] = {}
 
     @abstractmethod
     def _execute(self, statement: str) -> None:
@@ -69,13 +75,29 @@ class SqlStore(ABC):
     def ensure_schema(self) -> None:
         for statement in schema.create_statements(self.database):
             self._execute(statement)
+        self._refuse_old_layout()
+
+    def _refuse_old_layout(self) -> None:
+        """Fail clearly on a predictions table of the first schema (feature names on every row)."""
+        statement = sql.table_columns_sql(self.database, schema.PREDICTIONS)
+        names = {str(name) for name in self._select(statement, 1)[0]}
+        if "feature_layout" not in names:
+            raise RuntimeError(
+                f"the table {self.database}.{schema.PREDICTIONS} was created by an older version of this "
+                "service (feature names on every row, no feature_layout column). This version cannot "
+                "read it: start from an empty database (or store directory), or drop the predictions "
+                "and reference_rows tables and ingest again."
+            )
 
     def ping(self) -> None:
         self._select("SELECT 1", 1)
 
     def write(self, batch: WriteBatch) -> None:
         self._unique_windows.clear()
+        self._window_layouts.clear()
         if batch.predictions:
+            # Layouts first: a reader that sees a prediction can always resolve its layout.
+            self._register_layouts(prediction_layouts(batch.predictions))
             data = prediction_columns(batch.predictions, batch.received_ms)
             self._insert(schema.PREDICTIONS, schema.PREDICTION_COLUMNS, data)
         if batch.outcomes:
@@ -85,15 +107,48 @@ class SqlStore(ABC):
             data = dead_letter_columns(batch.dead_letters, batch.received_ms)
             self._insert(schema.DEAD_LETTERS, schema.DEAD_LETTER_COLUMNS, data)
 
+    def _register_layouts(self, layouts: Mapping[tuple[str, int], FeatureLayout]) -> None:
+        """Insert the layouts this store has not registered yet (a replay inserts the same rows)."""
+        new = {key: layout for key, layout in layouts.items() if key[1] not in self._layouts.get(key[0], {})}
+        if not new:
+            return
+        created_ms = int(time.time() * 1000)
+        self._insert(schema.FEATURE_LAYOUTS, schema.FEATURE_LAYOUT_COLUMNS, layout_columns(new, created_ms))
+        for (model, identity), layout in new.items():
+            self._layouts.setdefault(model, {})[identity] = layout
+
+    def _layouts_of(self, window: WindowSpec) -> WindowLayouts:
+        """The layouts of the window's rows (kept ``UNIQUE_WINDOW_TTL_S``, forgotten on ``write``)."""
+        now = time.monotonic()
+        cached = self._window_layouts.get(window)
+        if cached is not None and now - cached[0] < UNIQUE_WINDOW_TTL_S:
+            return cached[1]
+        ids = [int(i) for i in self._select(sql_windows.layouts_sql(self.database, window), 1)[0]]
+        known = self._layouts.setdefault(window.model, {})
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            statement = sql_windows.layout_names_sql(self.database, window.model, unknown)
+            for identity, numerical, categorical in zip(*self._select(statement, 3), strict=True):
+                known[int(identity)] = FeatureLayout(tuple(numerical), tuple(categorical))
+        layouts = window_layouts(ids, known, window.model)
+        if len(self._window_layouts) > 64:  # windows of past runs: drop them all
+            self._window_layouts.clear()
+        self._window_layouts[window] = (now, layouts)
+        return layouts
+
     def read_predictions(
         self, model: str, start_ms: int, end_ms: int, features: FeatureSelection
     ) -> pd.DataFrame:
-        return self._frame(sql.predictions_select(self.database, model, start_ms, end_ms, features))
+        layouts = self._layouts_of(WindowSpec(model, start_ms, end_ms))
+        return self._frame(sql.predictions_select(self.database, model, start_ms, end_ms, features, layouts))
 
     def read_labeled(
         self, model: str, start_ms: int, end_ms: int, features: FeatureSelection, matured_before_ms: int
     ) -> pd.DataFrame:
-        select = sql.labeled_select(self.database, model, start_ms, end_ms, features, matured_before_ms)
+        layouts = self._layouts_of(WindowSpec(model, start_ms, end_ms))
+        select = sql.labeled_select(
+            self.database, model, start_ms, end_ms, features, matured_before_ms, layouts
+        )
         return self._frame(select)
 
     def counts(self, model: str | None = None) -> Counts:
@@ -113,7 +168,7 @@ class SqlStore(ABC):
         return [_dead_letter(*row) for row in zip(*columns, strict=True)]
 
     def window_stats(self, window: WindowSpec, features: FeatureSelection) -> WindowStats:
-        numerical, categorical = sql_windows.pick(features)
+        numerical, categorical = sql_windows.pick(features, self._layouts_of(window))
         final = self._needs_final(window)
         statement = sql_windows.stats_sql(self.database, window, numerical, categorical, final)
         scalars = self._select(statement, windows.stats_width(numerical, categorical))
@@ -126,7 +181,8 @@ class SqlStore(ABC):
     def histogram(self, window: WindowSpec, edges: dict[str, Sequence[float]]) -> dict[str, list[int]]:
         if not edges:
             return {}
-        statement = sql_windows.histogram_sql(self.database, window, edges, self._needs_final(window))
+        layouts, final = self._layouts_of(window), self._needs_final(window)
+        statement = sql_windows.histogram_sql(self.database, window, edges, layouts, final)
         width = sum(len(feature_edges) - 1 for feature_edges in edges.values())
         return windows.histogram(self._select(statement, width), edges)
 
@@ -139,7 +195,10 @@ class SqlStore(ABC):
         if matured_before_ms is not None and window.reference_id is None:
             read = WindowSpec(window.model, window.start_ms, min(window.end_ms, matured_before_ms))
         final = self._needs_final(read)
-        select = sql_sample.sample_select(self.database, window, features, limit, matured_before_ms, final)
+        layouts = self._layouts_of(window)
+        select = sql_sample.sample_select(
+            self.database, window, features, limit, matured_before_ms, layouts, final
+        )
         return self._frame(select)
 
     def _needs_final(self, window: WindowSpec) -> bool:
@@ -198,6 +257,8 @@ class SqlStore(ABC):
         used = self._select(sql_history.reference_versions_sql(self.database, model, reference_id), 1)
         now_ms = int(time.time() * 1000)
         version = max([now_ms, *(int(v) + 1 for v in used[0])])
+        layout = reference_layout(frame)
+        self._register_layouts({(model, layout.id): layout})
         for first in range(0, len(frame), REFERENCE_BATCH_ROWS):
             part = frame.iloc[first : first + REFERENCE_BATCH_ROWS]
             data = reference_columns(model, reference_id, version, part, first)
@@ -205,6 +266,7 @@ class SqlStore(ABC):
         entry: Columns = [[model], [reference_id], [version], [len(frame)], [now_ms]]
         self._insert(schema.REFERENCE_SETS, schema.REFERENCE_SET_COLUMNS, entry)
         self._execute(sql_history.drop_old_reference_sql(self.database, model, reference_id, version))
+        self._window_layouts.clear()
         return len(frame)
 
     def _frame(self, select: sql.Select) -> pd.DataFrame:

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from connectors.local_services import ClickHouseServer, free_port
-from connectors.store.base import Counts, FeatureSelection, Store, StoreUnavailable, WriteBatch
+from connectors.store.base import Counts, FeatureSelection, Store, StoreUnavailable, WindowSpec, WriteBatch
 from connectors.store.clickhouse import ClickHouseStore
 from connectors.store.factory import open_store
+from connectors.store.sqlstore import SqlStore
 from monitor.events import DeadLetter, Outcome, Prediction, RejectReason, SourcePosition
 
 T0 = 1_700_000_000_000  # 2023-11-14T22:13:20Z, a whole second
@@ -289,3 +290,43 @@ def test_names_are_escaped_or_refused(store: Store) -> None:
     ):
         with pytest.raises(ValueError):
             store.read_predictions(odd_model, T0, T0 + 1, bad)
+
+
+def test_a_window_across_a_change_of_declared_features_reads_each_row_by_its_layout(store: Store) -> None:
+    # The model's features changed between two ingests: "income" left, "visits" came, the order moved.
+    before = prediction("old", T0 + 1)
+    after = prediction(
+        "new",
+        T0 + 2,
+        numerical={"visits": 7.0, "tenure": 4.0, "age": 30.0},
+        categorical={"plan": "gold", "city": "Rome"},
+    )
+    store.write(WriteBatch(predictions=[before], received_ms=T0))
+    store.write(WriteBatch(predictions=[after], received_ms=T0))
+    features = FeatureSelection(numerical=["age", "tenure", "income", "visits"], categorical=["city", "plan"])
+    frame = store.read_predictions("churn", T0, T0 + MINUTE, features).set_index("prediction_id")
+    assert frame.loc["old", ["age", "tenure"]].tolist() == [41.5, 3.0]
+    assert frame.loc["new", ["age", "tenure", "visits"]].tolist() == [30.0, 4.0, 7.0]
+    assert pd.isna(frame.loc["old", "visits"]) and pd.isna(frame.loc["new", "income"])
+    assert frame.loc["old", ["city", "plan"]].tolist() == ["Paris", None]
+    assert frame.loc["new", ["city", "plan"]].tolist() == ["Rome", "gold"]
+    window = WindowSpec("churn", T0, T0 + MINUTE)
+    stats = store.window_stats(window, features)
+    assert (stats.minimum["age"], stats.maximum["age"], stats.nulls["visits"]) == (30.0, 41.5, 1)
+    assert stats.categories["city"] == {"Paris": 1, "Rome": 1}
+    # A store opened later (no layouts cached) resolves them from the feature_layouts table.
+    assert isinstance(store, SqlStore)
+    store._layouts.clear()
+    store._window_layouts.clear()
+    assert store.sample(window, features, 10).set_index("prediction_id").loc["new", "visits"] == 7.0
+
+
+def test_ensure_schema_refuses_a_predictions_table_of_the_first_layout(store: Store) -> None:
+    assert isinstance(store, SqlStore)
+    store._execute(f"DROP TABLE {store.database}.predictions")
+    store._execute(
+        f"CREATE TABLE {store.database}.predictions (model String, num_names Array(String))"
+        " ENGINE = MergeTree ORDER BY model"
+    )
+    with pytest.raises(RuntimeError, match="older version of this service"):
+        store.ensure_schema()
