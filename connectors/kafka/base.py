@@ -7,13 +7,12 @@ for pure pipeline tests. One contract test suite runs against both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One record as read from a topic partition."""
+class Message(NamedTuple):
+    """One record as read from a topic partition (a NamedTuple: ingest builds one per record, and a
+    tuple is built in C, several times faster than a frozen dataclass)."""
 
     topic: str
     partition: int
