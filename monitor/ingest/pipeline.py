@@ -170,6 +170,8 @@ class IngestPipeline:
                 raise RejectRateExceeded(self._limit.explain())
             if self._builder.is_due(now):
                 self._flush()
+            elif self._in_flight is not None and (self._in_flight.done.done() or not received):
+                self._settle()  # commit as soon as the write is done, not only when the next batch is due
             idle = not self._builder.messages and self._in_flight is None
             if idle_exit_s is not None and now - last_message >= idle_exit_s and idle:
                 log.info("no message for %.1f s: stopping", idle_exit_s)
@@ -235,19 +237,22 @@ class IngestPipeline:
         pending, self._in_flight = self._in_flight, None
         if pending is None:
             return True
+        # The retry runs outside the ``except``: inside it, every log record of the retries (the driver
+        # logs each failed connect with its traceback) would carry this exception's chain as well.
+        failed: StoreUnavailable | None = None
         try:
             seconds = pending.done.result()
         except StoreUnavailable as exc:
-            if not self._write_with_retry(pending.batch, failed=exc):
-                self.stats.uncommitted_at_exit += pending.count
-                log.warning(
-                    "%d messages were not written and are not committed: they will be read again",
-                    pending.count,
-                )
-                return False
-        else:
+            failed = exc
+        if failed is None:
             metrics.INGEST_BATCH_SECONDS.observe(seconds)
             self._count_written(pending.batch)
+        elif not self._write_with_retry(pending.batch, failed=failed):
+            self.stats.uncommitted_at_exit += pending.count
+            log.warning(
+                "%d messages were not written and are not committed: they will be read again", pending.count
+            )
+            return False
         self.source.commit(pending.offsets)
         metrics.INGEST_COMMITS.inc()
         return True

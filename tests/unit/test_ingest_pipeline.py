@@ -67,10 +67,14 @@ def produce(broker: MemoryBroker, count: int, first: int = 0) -> None:
         broker.produce(TOPICS[0], json.dumps(event).encode(), key=b"k")  # one partition: a total order
 
 
-def pipeline(broker: MemoryBroker, store: SwitchableStore, batch: int = 100) -> IngestPipeline:
+def pipeline(
+    broker: MemoryBroker, store: SwitchableStore, batch: int = 100, batch_seconds: float = 60.0
+) -> IngestPipeline:
     config = load_config("config/monitor.yaml", env={})
     parser = Parser(TopicRoles(*TOPICS), config.models, ParseLimits.from_config(config.ingest))
-    settings = PipelineSettings(batch_max_messages=batch, batch_max_seconds=60.0, poll_timeout_s=0.01)
+    settings = PipelineSettings(
+        batch_max_messages=batch, batch_max_seconds=batch_seconds, poll_timeout_s=0.01
+    )
     return IngestPipeline(MemorySource(broker, TOPICS, "g"), store, parser, settings)
 
 
@@ -127,3 +131,14 @@ def test_stopping_while_the_store_is_down_commits_nothing_unwritten(store: Switc
     store.down.clear()
     again = pipeline(broker, store).run(max_messages=250)
     assert again.predictions == 250 and store.counts().predictions == 250 and committed(broker) == 250
+
+
+def test_a_finished_background_write_is_committed_while_idle_and_idle_exit_still_stops(
+    store: SwitchableStore,
+) -> None:
+    broker = MemoryBroker(partitions=3)
+    produce(broker, 150)
+    started = time.monotonic()
+    stats = pipeline(broker, store, batch_seconds=0.2).run(idle_exit_s=0.5)
+    assert time.monotonic() - started < 10
+    assert stats.predictions == 150 and committed(broker) == 150
