@@ -70,6 +70,15 @@ LABEL_OUTPUTS = (
 )
 
 
+def select_list(outputs: Sequence[Output]) -> str:
+    """The outermost SELECT list of a read: the outputs' aliases, floats as plain ``Float64``.
+
+    A float output's NULL is sent as NaN (``_series`` turns NULL into NaN anyway): a ``Nullable`` column
+    makes clickhouse-driver rebuild every value in Python, a plain one is unpacked in C, which is most
+    of the time of a 100k-row sample read."""
+    return ", ".join(f"ifNull({o.alias}, nan)" if o.kind is Kind.FLOAT else o.alias for o in outputs)
+
+
 def literal(value: str) -> str:
     """A ClickHouse string literal for ``value`` (backslash and quote escaped)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -196,7 +205,7 @@ def predictions_select(
     picked = feature_outputs(features, layouts)
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked)
     sql = (
-        f"SELECT {', '.join(output.alias for output in outputs)}"
+        f"SELECT {select_list(outputs)}"
         f" FROM ({predictions_subquery(database, model, start_ms, end_ms, picked)})"
         " ORDER BY timestamp_ms, prediction_id"
     )
@@ -217,7 +226,7 @@ def labeled_select(
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + LABEL_OUTPUTS
     source = labeled_join(database, model, start_ms, min(end_ms, matured_before_ms), picked)
     sql = (
-        f"SELECT {', '.join(output.alias for output in outputs)} FROM {source}"
+        f"SELECT {select_list(outputs)} FROM {source}"
         " ORDER BY timestamp_ms, prediction_id"
     )
     return Select(sql, outputs)

@@ -17,6 +17,7 @@ from connectors.store.sql import (
     Select,
     feature_outputs,
     labeled_join,
+    select_list,
 )
 from connectors.store.sql_windows import window_rows
 
@@ -71,7 +72,7 @@ def sample_select(
         columns += [f"{expression} AS {output.alias}" for expression, output in picked]
         sampled = window_rows(database, window, columns, f"prediction_id IN ({chosen})", final)
         order = "timestamp_ms, prediction_id"
-    return Select(f"SELECT {', '.join(aliases)} FROM ({sampled}) ORDER BY {order}", outputs)
+    return Select(f"SELECT {select_list(outputs)} FROM ({sampled}) ORDER BY {order}", outputs)
 
 
 def _reference_sample(

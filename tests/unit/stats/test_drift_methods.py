@@ -12,11 +12,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial import distance
 
 from monitor.stats import REGISTRY, ColumnType, DriftResult, get_method, run_guarded
 from monitor.stats.guards import bounded_sample
+from monitor.stats.numeric import wasserstein_1
 from tests.unit.stats.conftest import EvidentlyRunner
 
 NUM, CAT = ColumnType.NUMERICAL, ColumnType.CATEGORICAL
@@ -304,3 +307,21 @@ def test_large_n_ks_flags_a_negligible_shift_that_a_bounded_sample_does_not() ->
         bounded_sample(reference, 5000), bounded_sample(current, 5000, seed=1), column_type=NUM
     )
     assert not sampled.drifted
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60),
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60),
+    st.booleans(),
+)
+def test_wasserstein_1_equals_scipy_to_the_bit(u: list[float], v: list[float], round_values: bool) -> None:
+    # Rounded values make ties, the case where the merge of two sorted runs must keep scipy's order.
+    first, second = (np.round(np.asarray(x), 0 if round_values else 12) for x in (u, v))
+    assert wasserstein_1(first, second) == stats.wasserstein_distance(first, second)
+
+
+def test_wasserstein_1_equals_scipy_on_large_tied_samples() -> None:
+    rng = np.random.default_rng(5)
+    u, v = rng.normal(size=100_000).round(2), rng.normal(0.2, size=80_000).round(1)
+    assert wasserstein_1(u, v) == stats.wasserstein_distance(u, v)
