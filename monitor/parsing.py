@@ -286,6 +286,8 @@ def _iso_ms(text: str) -> int:
 
 
 def _epoch_ms(value: float) -> int:
+    if type(value) is int and not -_BIG_INT < value < _BIG_INT:  # math.isfinite would overflow
+        raise InvalidMessage(RejectReason.BAD_TIMESTAMP, f"timestamp {_show(value)} is far out of range")
     if not math.isfinite(value):
         raise InvalidMessage(RejectReason.BAD_TIMESTAMP, f"timestamp {_show(value)} is not a finite number")
     if _MIN_MS <= value < _MAX_MS:

@@ -119,6 +119,9 @@ PREDICTION_REJECTS = [
     pytest.param(raw(prediction(timestamp=True)), R.BAD_TIMESTAMP, "not a boolean", id="timestamp-bool"),
     pytest.param(raw(prediction(timestamp={})), R.BAD_TIMESTAMP, "not an object", id="timestamp-object"),
     pytest.param(
+        raw(prediction(timestamp=10**400)), R.BAD_TIMESTAMP, "far out of range", id="timestamp-huge-int"
+    ),
+    pytest.param(
         raw(prediction(timestamp=1_714_561_200)),
         R.BAD_TIMESTAMP,
         "looks like epoch seconds",
