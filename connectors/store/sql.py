@@ -225,10 +225,7 @@ def labeled_select(
     picked = feature_outputs(features, layouts)
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + LABEL_OUTPUTS
     source = labeled_join(database, model, start_ms, min(end_ms, matured_before_ms), picked)
-    sql = (
-        f"SELECT {select_list(outputs)} FROM {source}"
-        " ORDER BY timestamp_ms, prediction_id"
-    )
+    sql = f"SELECT {select_list(outputs)} FROM {source} ORDER BY timestamp_ms, prediction_id"
     return Select(sql, outputs)
 
 
