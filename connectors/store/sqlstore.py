@@ -29,8 +29,7 @@ from connectors.store.columns import (
     Columns,
     dead_letter_columns,
     outcome_columns,
-    prediction_columns,
-    prediction_layouts,
+    prediction_data,
     result_columns,
 )
 from connectors.store.layouts import FeatureLayout, WindowLayouts, layout_columns, window_layouts
@@ -96,9 +95,9 @@ class SqlStore(ABC):
         self._unique_windows.clear()
         self._window_layouts.clear()
         if batch.predictions:
+            data, layouts = prediction_data(batch.predictions, batch.received_ms)
             # Layouts first: a reader that sees a prediction can always resolve its layout.
-            self._register_layouts(prediction_layouts(batch.predictions))
-            data = prediction_columns(batch.predictions, batch.received_ms)
+            self._register_layouts(layouts)
             self._insert(schema.PREDICTIONS, schema.PREDICTION_COLUMNS, data)
         if batch.outcomes:
             data = outcome_columns(batch.outcomes, batch.received_ms)
