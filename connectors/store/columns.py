@@ -73,11 +73,6 @@ def prediction_columns(predictions: Sequence[Prediction], received_ms: int) -> C
     return prediction_data(predictions, received_ms)[0]
 
 
-def prediction_layouts(predictions: Sequence[Prediction]) -> dict[tuple[str, int], FeatureLayout]:
-    """The distinct (model, layout id) -> ``FeatureLayout`` of ``predictions`` (to register before them)."""
-    return _layout_ids(predictions)[1]
-
-
 def prediction_data(
     predictions: Sequence[Prediction], received_ms: int
 ) -> tuple[Columns, dict[tuple[str, int], FeatureLayout]]:

@@ -16,7 +16,7 @@ coordination, and a layout's names never change once written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -80,11 +80,6 @@ class WindowLayouts:
         ids = ", ".join(str(i) for i in positions)
         places = ", ".join(str(p) for p in positions.values())
         return f"{array}[transform(feature_layout, [{ids}], [{places}], 0)]"
-
-
-def layouts_of(rows: Iterable[tuple[str, FeatureLayout]]) -> dict[tuple[str, int], FeatureLayout]:
-    """Distinct (model, layout id) -> layout of ``rows`` of (model, layout)."""
-    return {(model, layout.id): layout for model, layout in rows}
 
 
 def layout_columns(layouts: Mapping[tuple[str, int], FeatureLayout], created_ms: int) -> list[list[Any]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,11 +39,36 @@ from monitor.events import DeadLetter, RejectReason, SourcePosition
 # Rows per insert of a reference load: big inserts are fast (PLATFORM.md), and a batch of 25 features
 # stays well under 100 MB of Python objects.
 REFERENCE_BATCH_ROWS = 100_000
-# How long the answer of ``sql.unique_window_sql`` is reused for the same window: a job reads a window's
-# stats, sample and histogram within seconds. Any ``write`` on this store object forgets every answer;
-# a write by another process is seen at the latest this long after (as a read that started just before
-# that write would have missed it anyway).
+# How long facts about a window's rows (``sql.unique_window_sql``, the window's layouts) are reused: a job
+# reads a window's stats, sample and histogram within seconds. Any ``write`` on this store object forgets
+# every answer; a write by another process is seen at the latest this long after (as a read that started
+# just before that write would have missed it anyway).
 UNIQUE_WINDOW_TTL_S = 10.0
+WINDOW_CACHE_SIZE = 64  # windows of past runs beyond this are dropped all at once
+
+T = TypeVar("T")
+
+
+class WindowCache(Generic[T]):
+    """Answers about windows, each reused for ``UNIQUE_WINDOW_TTL_S`` until ``clear``."""
+
+    def __init__(self) -> None:
+        self._answers: dict[WindowSpec, tuple[float, T]] = {}  # window -> (monotonic time, answer)
+
+    def get(self, window: WindowSpec, compute: Callable[[], T]) -> T:
+        """The cached answer for ``window`` if fresh, else ``compute()`` (kept for next time)."""
+        now = time.monotonic()
+        cached = self._answers.get(window)
+        if cached is not None and now - cached[0] < UNIQUE_WINDOW_TTL_S:
+            return cached[1]
+        answer = compute()
+        if len(self._answers) > WINDOW_CACHE_SIZE:
+            self._answers.clear()
+        self._answers[window] = (now, answer)
+        return answer
+
+    def clear(self) -> None:
+        self._answers.clear()
 
 
 class SqlStore(ABC):
@@ -52,10 +77,8 @@ class SqlStore(ABC):
     def __init__(self, database: str) -> None:
         sql.identifier(database)  # fail early on a name that cannot be used in SQL
         self.database = database
-        # WindowSpec -> (monotonic time of the check, whether the window has no duplicates)
-        self._unique_windows: dict[WindowSpec, tuple[float, bool]] = {}
-        # WindowSpec -> (monotonic time of the read, the layouts of its rows); forgotten like the above
-        self._window_layouts: dict[WindowSpec, tuple[float, WindowLayouts]] = {}
+        self._unique_windows: WindowCache[bool] = WindowCache()  # whether the window has no duplicates
+        self._window_layouts: WindowCache[WindowLayouts] = WindowCache()  # the layouts of its rows
         # Layouts this store knows are registered (their names never change: cached for good), by model
         self._layouts: dict[str, dict[int, FeatureLayout]] = {}
 
@@ -118,10 +141,9 @@ class SqlStore(ABC):
 
     def _layouts_of(self, window: WindowSpec) -> WindowLayouts:
         """The layouts of the window's rows (kept ``UNIQUE_WINDOW_TTL_S``, forgotten on ``write``)."""
-        now = time.monotonic()
-        cached = self._window_layouts.get(window)
-        if cached is not None and now - cached[0] < UNIQUE_WINDOW_TTL_S:
-            return cached[1]
+        return self._window_layouts.get(window, lambda: self._read_layouts(window))
+
+    def _read_layouts(self, window: WindowSpec) -> WindowLayouts:
         ids = [int(i) for i in self._select(sql_windows.layouts_sql(self.database, window), 1)[0]]
         known = self._layouts.setdefault(window.model, {})
         unknown = [i for i in ids if i not in known]
@@ -129,11 +151,7 @@ class SqlStore(ABC):
             statement = sql_windows.layout_names_sql(self.database, window.model, unknown)
             for identity, numerical, categorical in zip(*self._select(statement, 3), strict=True):
                 known[int(identity)] = FeatureLayout(tuple(numerical), tuple(categorical))
-        layouts = window_layouts(ids, known, window.model)
-        if len(self._window_layouts) > 64:  # windows of past runs: drop them all
-            self._window_layouts.clear()
-        self._window_layouts[window] = (now, layouts)
-        return layouts
+        return window_layouts(ids, known, window.model)
 
     def read_predictions(
         self, model: str, start_ms: int, end_ms: int, features: FeatureSelection
@@ -206,16 +224,8 @@ class SqlStore(ABC):
         same. The answer is kept ``UNIQUE_WINDOW_TTL_S`` per window and forgotten on ``write``."""
         if window.reference_id is not None:
             return False  # reference rows are read without FINAL anyway (one row per row number)
-        now = time.monotonic()
-        cached = self._unique_windows.get(window)
-        if cached is not None and now - cached[0] < UNIQUE_WINDOW_TTL_S:
-            return not cached[1]
         statement = sql.unique_window_sql(self.database, window.model, window.start_ms, window.end_ms)
-        unique = bool(int(self._select(statement, 1)[0][0]))
-        if len(self._unique_windows) > 64:  # windows of past runs: drop them all
-            self._unique_windows.clear()
-        self._unique_windows[window] = (now, unique)
-        return not unique
+        return not self._unique_windows.get(window, lambda: bool(int(self._select(statement, 1)[0][0])))
 
     def write_results(self, rows: Sequence[ResultRow]) -> None:
         if rows:

@@ -22,7 +22,7 @@ from connectors.store.columns import (
     epoch_second,
     outcome_columns,
     prediction_columns,
-    prediction_layouts,
+    prediction_data,
     result_columns,
 )
 from connectors.store.factory import chdb_path, redact_url
@@ -79,7 +79,9 @@ def test_prediction_columns_follow_the_schema_order() -> None:
 
 def test_prediction_layouts_are_registered_once_per_model_and_names() -> None:
     other = prediction("p3", numerical={"age": 1.0})
-    layouts = prediction_layouts([prediction("p1"), prediction("p2"), other, prediction("p4", model="fraud")])
+    predictions = [prediction("p1"), prediction("p2"), other, prediction("p4", model="fraud")]
+    columns, layouts = prediction_data(predictions, 99)
+    assert columns == prediction_columns(predictions, 99)
     churn = FeatureLayout(("age", "income"), ("city", "plan"))
     assert layouts == {
         ("churn", churn.id): churn,
