@@ -245,8 +245,7 @@ class IngestPipeline:
         except StoreUnavailable as exc:
             failed = exc
         if failed is None:
-            metrics.INGEST_BATCH_SECONDS.observe(seconds)
-            self._count_written(pending.batch)
+            self._count_written(pending.batch, seconds)
         elif not self._write_with_retry(pending.batch, failed=failed):
             self.stats.uncommitted_at_exit += pending.count
             log.warning(
@@ -273,8 +272,7 @@ class IngestPipeline:
                     if not self._wait_before_retry(backoff, exc):
                         return False
                     continue
-                metrics.INGEST_BATCH_SECONDS.observe(self.clock() - started)
-                self._count_written(batch)
+                self._count_written(batch, self.clock() - started)
                 if backoff.attempts:
                     log.warning("store is back after %d failed attempts; resuming", backoff.attempts)
                     self.source.resume()
@@ -298,7 +296,10 @@ class IngestPipeline:
             self.source.poll(min(0.2, max(0.0, deadline - self.clock())), 1)
         return not (self._stop.is_set() or self._abandon)
 
-    def _count_written(self, batch: WriteBatch) -> None:
+    def _count_written(self, batch: WriteBatch, seconds: float | None = None) -> None:
+        """Stats and metrics of a durable batch; ``seconds``: how long its write took, if timed."""
+        if seconds is not None:
+            metrics.INGEST_BATCH_SECONDS.observe(seconds)
         self.stats.record_written(batch)
         metrics.INGEST_ROWS_WRITTEN.labels("predictions").inc(len(batch.predictions))
         metrics.INGEST_ROWS_WRITTEN.labels("outcomes").inc(len(batch.outcomes))
@@ -328,8 +329,7 @@ class IngestPipeline:
                 count = pending.count + self._builder.take(self.wall_ms())[2]
                 log.warning("rebalance while the store is down: %d messages will be re-read", count)
                 return
-            metrics.INGEST_BATCH_SECONDS.observe(seconds)
-            self._count_written(pending.batch)
+            self._count_written(pending.batch, seconds)
             self.source.commit(pending.offsets)
         if not self._builder.messages:
             return
