@@ -262,6 +262,14 @@ def labeled_join(
     return f"({predictions}) AS p ANY INNER JOIN ({outcomes}) AS o USING (model, prediction_id)"
 
 
+def any_outcome_sql(database: str, model: str) -> str:
+    """One row: 1 if any outcome of ``model`` is stored, else 0 (reads at most one granule's worth)."""
+    return (
+        f"SELECT count() FROM (SELECT 1 FROM {table(database, schema.OUTCOMES)}"
+        f" WHERE model = {literal(model)} LIMIT 1)"
+    )
+
+
 def table_columns_sql(database: str, name: str) -> str:
     """The column names of a table (none if it does not exist)."""
     return f"SELECT name FROM system.columns WHERE database = {literal(database)} AND table = {literal(name)}"

@@ -166,7 +166,13 @@ class SqlStore(ABC):
         select = sql.labeled_select(
             self.database, model, start_ms, end_ms, features, matured_before_ms, layouts
         )
-        return self._frame(select)
+        return self._frame(select) if self._has_outcomes(model) else _empty_frame(select)
+
+    def _has_outcomes(self, model: str) -> bool:
+        """Whether any outcome of ``model`` is stored. A model without one (drift only, or its labels
+        not arrived yet) skips the labeled join, which would read every prediction of the window only
+        to find no match: 0.9 s of a 1M-row window's run on the 18.16 server."""
+        return bool(int(self._select(sql.any_outcome_sql(self.database, model), 1)[0][0]))
 
     def counts(self, model: str | None = None) -> Counts:
         predictions = self._select(sql.count_sql(self.database, schema.PREDICTIONS, model), 1)
@@ -208,11 +214,16 @@ class SqlStore(ABC):
     ) -> pd.DataFrame:
         """As ``base.Store.sample``; pseudo-features are skipped (they are the ``score`` and
         ``prediction`` columns). For a reference set, ``matured_before_ms`` asks for its labeled rows."""
+        layouts = self._layouts_of(window)
         read = window
         if matured_before_ms is not None and window.reference_id is None:
+            if not self._has_outcomes(window.model):
+                select = sql_sample.sample_select(
+                    self.database, window, features, limit, matured_before_ms, layouts
+                )
+                return _empty_frame(select)
             read = WindowSpec(window.model, window.start_ms, min(window.end_ms, matured_before_ms))
         final = self._needs_final(read)
-        layouts = self._layouts_of(window)
         select = sql_sample.sample_select(
             self.database, window, features, limit, matured_before_ms, layouts, final
         )
@@ -279,13 +290,21 @@ class SqlStore(ABC):
         return len(frame)
 
     def _frame(self, select: sql.Select) -> pd.DataFrame:
-        columns = self._select(select.sql, len(select.outputs))
-        return pd.DataFrame(
-            {
-                output.name: _series(output.kind, values)
-                for output, values in zip(select.outputs, columns, strict=True)
-            }
-        )
+        return _as_frame(select, self._select(select.sql, len(select.outputs)))
+
+
+def _empty_frame(select: sql.Select) -> pd.DataFrame:
+    """What ``select`` gives when it matches no row: its columns, with their dtypes, and no rows."""
+    return _as_frame(select, [() for _ in select.outputs])
+
+
+def _as_frame(select: sql.Select, columns: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            output.name: _series(output.kind, values)
+            for output, values in zip(select.outputs, columns, strict=True)
+        }
+    )
 
 
 def _series(kind: sql.Kind, values: Sequence[Any]) -> pd.Series:
@@ -298,7 +317,9 @@ def _series(kind: sql.Kind, values: Sequence[Any]) -> pd.Series:
             moments = pd.to_datetime(pd.array(millis, dtype="Int64"), unit="ms", utc=True)
             return pd.Series(moments.as_unit("ns"))
         return pd.Series(pd.to_datetime(millis.astype(np.int64), unit="ms", utc=True).as_unit("ns"))
-    return pd.Series(list(values), dtype=object)
+    # fromiter fills the object array in one C loop: about 6x faster than pandas' own list conversion,
+    # which mattered for 100k-row samples (36 text columns a run).
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)))
 
 
 def _dead_letter(

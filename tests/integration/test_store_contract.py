@@ -177,6 +177,26 @@ def test_read_labeled_joins_the_latest_outcome_of_mature_predictions(store: Stor
     assert store.counts() == Counts(predictions=4, outcomes=3)
 
 
+def test_labeled_reads_of_a_model_without_outcomes_are_empty_with_their_columns(store: Store) -> None:
+    """A model with no outcome at all skips the join (an outcome of another model does not count)."""
+    store.write(WriteBatch(predictions=[prediction("p1"), prediction("p2", model="fraud")], received_ms=T0))
+    store.write(WriteBatch(outcomes=[outcome("p2", model="fraud")], received_ms=T0 + 1))
+    features = FeatureSelection(["age"], ["city"])
+    window = WindowSpec("churn", T0, T0 + MINUTE)
+    for frame in (
+        store.read_labeled("churn", T0, T0 + MINUTE, features, T0 + 3 * MINUTE),
+        store.sample(window, features, 10, T0 + 3 * MINUTE),
+    ):
+        assert list(frame.columns) == [*PREDICTION_COLUMNS, "age", "city", *LABEL_COLUMNS]
+        assert frame.empty
+        assert str(frame["outcome_timestamp"].dtype) == "datetime64[ns, UTC]"
+        assert str(frame["age"].dtype) == "float64"
+    # The first outcome of the model makes its labeled rows readable.
+    store.write(WriteBatch(outcomes=[outcome("p1")], received_ms=T0 + 2))
+    assert ids(store.read_labeled("churn", T0, T0 + MINUTE, features, T0 + 3 * MINUTE)) == ["p1"]
+    assert ids(store.sample(window, features, 10, T0 + 3 * MINUTE)) == ["p1"]
+
+
 @pytest.mark.parametrize("order", ["in time order", "reversed"])
 def test_of_two_outcomes_in_one_batch_the_later_event_wins(store: Store, order: str) -> None:
     """Two outcomes of one prediction can arrive in one batch, from two partitions, in either order."""
