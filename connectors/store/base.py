@@ -200,11 +200,19 @@ class Store(Protocol):
         ...
 
     def sample(
-        self, window: WindowSpec, features: FeatureSelection, limit: int, matured_before_ms: int | None = None
+        self,
+        window: WindowSpec,
+        features: FeatureSelection,
+        limit: int,
+        matured_before_ms: int | None = None,
+        window_rows: int | None = None,
     ) -> pd.DataFrame:
         """At most ``limit`` rows of the window, chosen by a hash of the prediction id (the same rows
         every time; all rows when the window is smaller). Columns as ``read_predictions``; with
         ``matured_before_ms``, only labeled rows as ``read_labeled``. Memory stays bounded by ``limit``.
+
+        ``window_rows``: the window's row count when the caller has just counted it (``window_stats``).
+        At most ``limit`` means the sample is the whole window, read without ranking rows by hash.
         """
         ...
 

@@ -52,6 +52,11 @@ class Select:
     sql: str
     outputs: tuple[Output, ...]
 
+    @property
+    def width(self) -> int:
+        """How many columns the statement returns (``select_list`` sends a text output as two)."""
+        return len(self.outputs) + sum(1 for output in self.outputs if output.kind is Kind.TEXT)
+
 
 PREDICTION_OUTPUTS = (
     Output("prediction_id", "prediction_id", Kind.TEXT),
@@ -71,12 +76,22 @@ LABEL_OUTPUTS = (
 
 
 def select_list(outputs: Sequence[Output]) -> str:
-    """The outermost SELECT list of a read: the outputs' aliases, floats as plain ``Float64``.
+    """The outermost SELECT list of a read: no ``Nullable`` column is sent.
 
-    A float output's NULL is sent as NaN (``_series`` turns NULL into NaN anyway): a ``Nullable`` column
-    makes clickhouse-driver rebuild every value in Python, a plain one is unpacked in C, which is most
-    of the time of a 100k-row sample read."""
-    return ", ".join(f"ifNull({o.alias}, nan)" if o.kind is Kind.FLOAT else o.alias for o in outputs)
+    clickhouse-driver rebuilds every value of a ``Nullable`` column in Python (a generator step per
+    row), where it unpacks a plain one in C: that was most of the client's time of a 100k-row sample
+    read. So a float output's NULL is sent as NaN (``_series`` turns NULL into NaN anyway), and a text
+    output as two columns, its text with '' for NULL and an ``isNull`` flag (``_series`` puts the
+    NULLs back), which keeps NULL and '' apart."""
+    parts = []
+    for o in outputs:
+        if o.kind is Kind.FLOAT:
+            parts.append(f"ifNull({o.alias}, nan)")
+        elif o.kind is Kind.TEXT:
+            parts.append(f"ifNull({o.alias}, ''), isNull({o.alias})")
+        else:
+            parts.append(o.alias)
+    return ", ".join(parts)
 
 
 def literal(value: str) -> str:

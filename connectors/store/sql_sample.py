@@ -38,13 +38,20 @@ def sample_select(
     matured_before_ms: int | None,
     layouts: WindowLayouts,
     final: bool = True,
+    whole: bool = False,
 ) -> Select:
     """At most ``limit`` rows of the window, with the columns of ``read_predictions`` (or, with
     ``matured_before_ms``, of ``read_labeled``: for a reference set, its rows that have a label).
 
     Pseudo-features are skipped: their values are the ``score`` and ``prediction`` columns already.
     ``final=False`` reads the predictions without ``FINAL`` (a window ``sql.unique_window_sql`` found
-    free of duplicates: for a labeled sample, the window cut at ``matured_before_ms``)."""
+    free of duplicates: for a labeled sample, the window cut at ``matured_before_ms``).
+
+    ``whole=True`` (the caller counted at most ``limit`` rows in the window) reads the window without
+    ranking its rows by hash, which is the same rows at about half the server's cost (100k rows on
+    18.16: 0.19 instead of 0.33 s). Rows that arrive between that count and this read can make the
+    window larger than ``limit``: the read is still cut at ``limit`` rows (the oldest), so the bound
+    holds; only the choice of rows differs from the hash sample, in that race alone."""
     if limit < 0:
         raise ValueError(f"a sample limit cannot be negative: {limit}")
     plain = FeatureSelection(
@@ -55,7 +62,18 @@ def sample_select(
     labeled = matured_before_ms is not None
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + (LABEL_OUTPUTS if labeled else ())
     aliases = [output.alias for output in outputs]
-    if window.reference_id is not None:
+    cut = ""
+    if whole and not labeled:
+        columns = [output.alias for output in PREDICTION_OUTPUTS]
+        columns += [f"{expression} AS {output.alias}" for expression, output in picked]
+        if window.reference_id is not None:
+            sampled = window_rows(database, window, ["row_number", *columns])
+            order = "row_number"
+        else:
+            sampled = window_rows(database, window, columns, final=final)
+            order = "timestamp_ms, prediction_id"
+        cut = f" LIMIT {int(limit)}"
+    elif window.reference_id is not None:
         sampled = _reference_sample(database, window, picked, labeled, aliases, limit)
         order = "row_number"  # the order of the loaded file
     elif matured_before_ms is not None:
@@ -72,7 +90,7 @@ def sample_select(
         columns += [f"{expression} AS {output.alias}" for expression, output in picked]
         sampled = window_rows(database, window, columns, f"prediction_id IN ({chosen})", final)
         order = "timestamp_ms, prediction_id"
-    return Select(f"SELECT {select_list(outputs)} FROM ({sampled}) ORDER BY {order}", outputs)
+    return Select(f"SELECT {select_list(outputs)} FROM ({sampled}) ORDER BY {order}{cut}", outputs)
 
 
 def _reference_sample(

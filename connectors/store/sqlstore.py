@@ -210,7 +210,12 @@ class SqlStore(ABC):
         return windows.histogram(self._select(statement, width), edges)
 
     def sample(
-        self, window: WindowSpec, features: FeatureSelection, limit: int, matured_before_ms: int | None = None
+        self,
+        window: WindowSpec,
+        features: FeatureSelection,
+        limit: int,
+        matured_before_ms: int | None = None,
+        window_rows: int | None = None,
     ) -> pd.DataFrame:
         """As ``base.Store.sample``; pseudo-features are skipped (they are the ``score`` and
         ``prediction`` columns). For a reference set, ``matured_before_ms`` asks for its labeled rows."""
@@ -224,8 +229,9 @@ class SqlStore(ABC):
                 return _empty_frame(select)
             read = WindowSpec(window.model, window.start_ms, min(window.end_ms, matured_before_ms))
         final = self._needs_final(read)
+        whole = matured_before_ms is None and window_rows is not None and window_rows <= limit
         select = sql_sample.sample_select(
-            self.database, window, features, limit, matured_before_ms, layouts, final
+            self.database, window, features, limit, matured_before_ms, layouts, final, whole
         )
         return self._frame(select)
 
@@ -290,25 +296,30 @@ class SqlStore(ABC):
         return len(frame)
 
     def _frame(self, select: sql.Select) -> pd.DataFrame:
-        return _as_frame(select, self._select(select.sql, len(select.outputs)))
+        return _as_frame(select, self._select(select.sql, select.width))
 
 
 def _empty_frame(select: sql.Select) -> pd.DataFrame:
     """What ``select`` gives when it matches no row: its columns, with their dtypes, and no rows."""
-    return _as_frame(select, [() for _ in select.outputs])
+    return _as_frame(select, [() for _ in range(select.width)])
 
 
 def _as_frame(select: sql.Select, columns: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            output.name: _series(output.kind, values)
-            for output, values in zip(select.outputs, columns, strict=True)
-        }
-    )
+    """The frame of a result: one column per output (a text output arrives as text and null flags)."""
+    received = iter(columns)
+    frame = {}
+    for output in select.outputs:
+        values = next(received)
+        nulls = next(received) if output.kind is sql.Kind.TEXT else None
+        frame[output.name] = _series(output.kind, values, nulls)
+    if next(received, None) is not None:
+        raise ValueError(f"the result has more columns than the {select.width} expected")
+    return pd.DataFrame(frame)
 
 
-def _series(kind: sql.Kind, values: Sequence[Any]) -> pd.Series:
-    """One DataFrame column with the dtype ``base.Store`` promises for its kind."""
+def _series(kind: sql.Kind, values: Sequence[Any], nulls: Sequence[Any] | None = None) -> pd.Series:
+    """One DataFrame column with the dtype ``base.Store`` promises for its kind (``nulls``: a text
+    column's NULL flags, see ``sql.select_list``)."""
     if kind is sql.Kind.FLOAT:
         return pd.Series(np.asarray(values, dtype=np.float64))  # None -> NaN
     if kind is sql.Kind.TIMESTAMP:
@@ -319,7 +330,10 @@ def _series(kind: sql.Kind, values: Sequence[Any]) -> pd.Series:
         return pd.Series(pd.to_datetime(millis.astype(np.int64), unit="ms", utc=True).as_unit("ns"))
     # fromiter fills the object array in one C loop: about 6x faster than pandas' own list conversion,
     # which mattered for 100k-row samples (36 text columns a run).
-    return pd.Series(np.fromiter(values, dtype=object, count=len(values)))
+    text = np.fromiter(values, dtype=object, count=len(values))
+    if nulls is not None and len(nulls):
+        text[np.asarray(nulls, dtype=bool)] = None
+    return pd.Series(text)
 
 
 def _dead_letter(

@@ -115,9 +115,9 @@ class JobRunner:
         return results, current, reference
 
     def _window(self, window: WindowSpec, features: FeatureSelection, sample_size: int) -> WindowData:
-        return WindowData(
-            self.store.window_stats(window, features), self.store.sample(window, features, sample_size)
-        )
+        stats = self.store.window_stats(window, features)
+        sample = self.store.sample(window, features, sample_size, window_rows=stats.rows)
+        return WindowData(stats, sample)
 
     def _reference(self, windows: RunWindows, features: FeatureSelection, sample_size: int) -> WindowData:
         key = (*windows.reference_key, tuple(features.numerical), tuple(features.categorical), sample_size)

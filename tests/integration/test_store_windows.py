@@ -153,6 +153,28 @@ def test_sample_is_deterministic_bounded_and_whole_when_small(store: Store) -> N
     assert set(first["prediction_id"]) >= {pid for pid in again if pid.startswith("p")}
 
 
+def test_a_sample_of_a_window_counted_small_is_the_whole_window_read_without_ranking(store: Store) -> None:
+    store.write(WriteBatch(predictions=[prediction(f"p{i}", T0 + 59 - i) for i in range(60)], received_ms=T0))
+    features = FeatureSelection(["age", SCORE], ["city", PREDICTION])
+    full = store.read_predictions("churn", T0, T0 + MINUTE, FeatureSelection(["age"], ["city"]))
+    rows = store.window_stats(WINDOW, features).rows
+    assert rows == 60
+    pd.testing.assert_frame_equal(store.sample(WINDOW, features, 60, window_rows=rows), full)
+    pd.testing.assert_frame_equal(store.sample(WINDOW, features, 100, window_rows=rows), full)
+    # A count above the limit takes the hash sample, as without one.
+    ranked = store.sample(WINDOW, features, 10)
+    pd.testing.assert_frame_equal(store.sample(WINDOW, features, 10, window_rows=rows), ranked)
+    # Rows that arrived after the count: still at most ``limit`` rows, the oldest.
+    oldest = store.sample(WINDOW, features, 10, window_rows=5)
+    pd.testing.assert_frame_equal(oldest, full.head(10))
+    # Reference sets alike, in the file's order.
+    reference = WindowSpec("churn", reference_id="training")
+    store.load_reference("churn", "training", reference_frame(9))
+    whole = store.sample(reference, features, 100, window_rows=9)
+    pd.testing.assert_frame_equal(whole, store.sample(reference, features, 100))
+    pd.testing.assert_frame_equal(store.sample(reference, features, 4, window_rows=3), whole.head(4))
+
+
 def test_labeled_sample_takes_matured_labeled_rows(store: Store) -> None:
     store.write(WriteBatch(predictions=[prediction(f"p{i}", T0 + i) for i in range(40)], received_ms=T0))
     store.write(WriteBatch(outcomes=[outcome(f"p{i}", str(i % 2)) for i in range(0, 40, 2)], received_ms=T0))

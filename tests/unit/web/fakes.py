@@ -54,7 +54,12 @@ class FakeStore:
         return sorted(rows, key=lambda r: r.window_end_ms)
 
     def sample(
-        self, window: WindowSpec, features: FeatureSelection, limit: int, matured_before_ms: int | None = None
+        self,
+        window: WindowSpec,
+        features: FeatureSelection,
+        limit: int,
+        matured_before_ms: int | None = None,
+        window_rows: int | None = None,
     ) -> pd.DataFrame:
         frame = self.customers if self.customers is not None else pd.DataFrame()
         start = pd.Timestamp(window.start_ms, unit="ms", tz="UTC")
