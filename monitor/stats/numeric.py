@@ -95,22 +95,25 @@ def wasserstein(
 
 
 def wasserstein_1(u: NumArray, v: NumArray) -> float:
-    """``scipy.stats.wasserstein_distance(u, v)``, step for step, in about half the time.
+    """``scipy.stats.wasserstein_distance(u, v)``, step for step, in a third of the time.
 
-    scipy argsorts each side and then sorts the concatenation of the raw values; here each side is
-    sorted once and the concatenation of the two sorted runs is merged (a stable sort finds the runs),
-    which leaves the same sorted values, differences and CDF positions, so the result is the same to
-    the bit (pinned by a test). It is the job's hottest line: 21 columns of 100k-row samples a run.
+    scipy argsorts each side, sorts the concatenation of the raw values, then finds each value's CDF
+    position on each side by binary search. Here each side is sorted once and the two sorted runs are
+    merged (a stable argsort finds the runs), which also says which side each merged value came from:
+    a running count of those is the CDF position. Within a run of equal values the counts differ from
+    the binary search's, but there the step to the next value is 0 and so is the term; at a run's last
+    value, and everywhere else, they are the same integers. So the result is the same to the bit
+    (pinned by a test). It is the job's hottest line: 21 columns of 100k-row samples a run.
     """
     if u.size == 0 or v.size == 0:
         return float(stats.wasserstein_distance(u, v))  # scipy's own error for an empty side
-    u_sorted, v_sorted = np.sort(u), np.sort(v)
-    both = np.concatenate((u_sorted, v_sorted))
-    both.sort(kind="stable")
-    deltas = np.diff(both)
-    u_cdf = u_sorted.searchsorted(both[:-1], "right") / u_sorted.size
-    v_cdf = v_sorted.searchsorted(both[:-1], "right") / v_sorted.size
-    return float(np.vecdot(np.abs(u_cdf - v_cdf), deltas))
+    runs = np.concatenate((np.sort(u), np.sort(v)))
+    order = runs.argsort(kind="stable")
+    merged = runs[order]
+    from_u = order < u.size
+    u_cdf = np.cumsum(from_u)[:-1] / u.size
+    v_cdf = np.cumsum(~from_u)[:-1] / v.size
+    return float(np.vecdot(np.abs(u_cdf - v_cdf), np.diff(merged)))
 
 
 def wasserstein_from_counts(

@@ -325,3 +325,5 @@ def test_wasserstein_1_equals_scipy_on_large_tied_samples() -> None:
     rng = np.random.default_rng(5)
     u, v = rng.normal(size=100_000).round(2), rng.normal(0.2, size=80_000).round(1)
     assert wasserstein_1(u, v) == stats.wasserstein_distance(u, v)
+    u, v = rng.lognormal(size=100_000), rng.normal(0.2, size=80_000)  # no ties at all
+    assert wasserstein_1(u, v) == stats.wasserstein_distance(u, v)
