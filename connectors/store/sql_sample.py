@@ -82,14 +82,18 @@ def sample_select(
         sampled = f"SELECT {', '.join(aliases)} FROM {source} ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
         order = "timestamp_ms, prediction_id"
     else:
-        # The ids first (a key-only read), then the features of those rows only: picking features
-        # out of the arrays of every row of the window before the top-n sort costs twice as much.
-        ids = window_rows(database, window, ["prediction_id"], final=final)
-        chosen = f"SELECT prediction_id FROM ({ids}) ORDER BY {HASH_ORDER} LIMIT {int(limit)}"
+        # The largest hash of the ``limit`` smallest first (a key-only read), then the rows hashing no
+        # higher, features picked out of those rows only: picking them out of the arrays of every row
+        # before the top-n sort costs twice as much, and the hash bound is about 10% cheaper than an
+        # IN over the chosen ids (1M rows on 18.16). Only a 64-bit hash collision at the bound could
+        # let more rows through, and the outer LIMIT still holds the bound then.
+        hashes = window_rows(database, window, ["cityHash64(prediction_id) AS _hash"], final=final)
+        bound = f"SELECT max(_hash) FROM (SELECT _hash FROM ({hashes}) ORDER BY _hash LIMIT {int(limit)})"
         columns = [output.alias for output in PREDICTION_OUTPUTS]
         columns += [f"{expression} AS {output.alias}" for expression, output in picked]
-        sampled = window_rows(database, window, columns, f"prediction_id IN ({chosen})", final)
+        sampled = window_rows(database, window, columns, f"cityHash64(prediction_id) <= ({bound})", final)
         order = "timestamp_ms, prediction_id"
+        cut = f" LIMIT {int(limit)}"
     return Select(f"SELECT {select_list(outputs)} FROM ({sampled}) ORDER BY {order}{cut}", outputs)
 
 
