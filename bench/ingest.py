@@ -38,8 +38,12 @@ from connectors.kafka.source import KafkaSettings, KafkaSource
 from connectors.local_services import ClickHouseServer, TansuBroker, create_topics
 from connectors.store.factory import open_store
 from monitor.config_loader import load_config
-from monitor.ingest.batch import Parser, TopicRoles
+from monitor.ingest.batch import Parser, RejectRateLimit, TopicRoles
 from monitor.ingest.pipeline import IngestPipeline, PipelineSettings
+from monitor.ingest.process_writer import ProcessWriter
+from monitor.ingest.processor import BatchProcessor
+from monitor.ingest.worker import WorkerSpec
+from monitor.ingest.writers import BatchWriter, ThreadWriter
 from monitor.parsing import ParseLimits
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "monitor.yaml"
@@ -112,23 +116,24 @@ class TimedSource(KafkaSource):
         return messages
 
 
-def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int) -> float:
+def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int, writer_mode: str) -> float:
     config = load_config(CONFIG, env={})
     database = f"bench_{uuid.uuid4().hex[:8]}"
-    store = open_store(f"{store_url.rsplit('/', 1)[0]}/{database}")
+    url = f"{store_url.rsplit('/', 1)[0]}/{database}"
+    store = open_store(url)
     store.ensure_schema()
     source = TimedSource(KafkaSettings(bootstrap, (topic,), f"pipe-{uuid.uuid4().hex}", **CONSUMER))
     parser = Parser(TopicRoles(topic, "unused"), config.models, ParseLimits.from_config(config.ingest))
-    pipeline = IngestPipeline(
-        source,
-        store,
-        parser,
-        PipelineSettings(
-            batch_max_messages=config.kafka.batch.max_messages,
-            batch_max_seconds=config.kafka.batch.max_seconds,
-        ),
+    limit = config.ingest.reject_limit
+    writer: BatchWriter
+    if writer_mode == "process":  # what `ingest.writer: auto` picks for a clickhouse:// store
+        writer = ProcessWriter(WorkerSpec(url, parser, limit.ratio, limit.window))
+    else:
+        writer = ThreadWriter(BatchProcessor(parser, store, RejectRateLimit(limit.ratio, limit.window)))
+    settings = PipelineSettings(
+        batch_max_messages=config.kafka.batch.max_messages, batch_max_seconds=config.kafka.batch.max_seconds
     )
-    stats = pipeline.run(max_messages=count)
+    stats = IngestPipeline(source, writer, settings).run(max_messages=count)
     elapsed = time.perf_counter() - (source.first or time.perf_counter())
     source.close()
     written = store.counts().predictions
@@ -148,21 +153,24 @@ def use_crc(mode: str) -> None:
     records.calc_crc32c = lambda view: implementation(view)  # type: ignore[assignment]
 
 
-def run_mode(mode: str, bootstrap: str, topic: str, store_url: str, events: int, rounds: int) -> None:
+def run_mode(
+    mode: str, writer: str, bootstrap: str, topic: str, store_url: str, events: int, rounds: int
+) -> None:
     use_crc(mode)
     raws, pipes = [], []
+    label = f"[crc {mode}, {writer} writer]"
     for round_no in range(1, rounds + 1):
         raws.append(raw_rate(bootstrap, topic, events))
-        pipes.append(pipeline_rate(bootstrap, topic, store_url, events))
+        pipes.append(pipeline_rate(bootstrap, topic, store_url, events, writer))
         print(
-            f"[crc {mode}] round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
+            f"{label} round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
             f"pipeline into clickhouse-server {pipes[-1]:,.0f} msg/s | ratio {pipes[-1] / raws[-1]:.2f}",
             flush=True,
         )
     raw, pipe = statistics.median(raws), statistics.median(pipes)
     ratios = sorted(p / r for p, r in zip(pipes, raws, strict=True))
     print(
-        f"[crc {mode}] median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians "
+        f"{label} median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians "
         f"{pipe / raw:.2f} (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); target >= 0.70: "
         f"{'met' if pipe / raw >= 0.7 else 'NOT met'}",
         flush=True,
@@ -180,6 +188,13 @@ def main() -> None:
         choices=["both", "c", "python"],
         default="both",
         help="kafka-python's CRC-32C implementation (default: measure both)",
+    )
+    parser.add_argument(
+        "--writer",
+        choices=["process", "thread"],
+        default="process",
+        help="where batches are parsed and written: a worker process (default; what `ingest.writer: auto`"
+        " picks for a ClickHouse server) or a thread of the consuming process",
     )
     args = parser.parse_args()
     started: list[TansuBroker | ClickHouseServer] = []
@@ -199,7 +214,7 @@ def main() -> None:
         print(f"producing {args.events:,} ~1 KB events to {topic} (3 partitions) ...", flush=True)
         print(f"  produce rate {produce(bootstrap, topic, args.events):,.0f} msg/s")
         for mode in ("c", "python") if args.crc == "both" else (args.crc,):
-            run_mode(mode, bootstrap, topic, store_url, args.events, args.rounds)
+            run_mode(mode, args.writer, bootstrap, topic, store_url, args.events, args.rounds)
     finally:
         for service in started:
             service.stop()

@@ -1,4 +1,5 @@
-"""Pure pieces of the ingest loop: turning messages into a write batch, the reject-rate limit, backoff.
+"""Pure pieces of the ingest loop: collecting a batch of messages, parsing it into a write batch, the
+reject-rate limit, backoff.
 
 Nothing here does I/O or reads a clock: callers pass ``now`` values, so tests can drive time.
 """
@@ -6,7 +7,7 @@ Nothing here does I/O or reads a clock: callers pass ``now`` values, so tests ca
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from connectors.kafka.base import Message, TopicPartition
@@ -44,43 +45,41 @@ class Parser:
 
 
 @dataclass
-class BatchBuilder:
-    """Collects parsed messages until the batch is full or old enough to write."""
+class MessageBatch:
+    """Collects polled messages, unparsed, until the batch is full or old enough to hand over."""
 
     max_messages: int
     max_seconds: float
-    predictions: list[Prediction] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
-    messages: int = 0
     started_at: float | None = None
 
-    def add(self, message: Message, parsed: Prediction | Outcome | DeadLetter, now: float) -> None:
-        if isinstance(parsed, Prediction):
-            self.predictions.append(parsed)
-        elif isinstance(parsed, Outcome):
-            self.outcomes.append(parsed)
-        else:
-            self.dead_letters.append(parsed)
-        tp = (message.topic, message.partition)
-        self.next_offsets[tp] = max(self.next_offsets.get(tp, 0), message.offset + 1)
-        self.messages += 1
+    def add(self, messages: Sequence[Message], now: float) -> None:
+        """Append one poll's messages (in partition order, as the source returns them)."""
+        if not messages:
+            return
+        self.messages.extend(messages)
+        offsets = self.next_offsets
+        for m in messages:
+            tp = (m.topic, m.partition)
+            if m.offset >= offsets.get(tp, 0):
+                offsets[tp] = m.offset + 1
         if self.started_at is None:
             self.started_at = now
 
+    def __len__(self) -> int:
+        return len(self.messages)
+
     def is_due(self, now: float) -> bool:
         """Full, or holding messages for longer than ``max_seconds``."""
-        if self.messages >= self.max_messages:
+        if len(self.messages) >= self.max_messages:
             return True
         return self.started_at is not None and now - self.started_at >= self.max_seconds
 
-    def take(self, received_ms: int) -> tuple[WriteBatch, dict[TopicPartition, int], int]:
-        """The batch to write, the offsets to commit after it is durable, and its message count."""
-        batch = WriteBatch(self.predictions, self.outcomes, self.dead_letters, received_ms)
-        result = (batch, self.next_offsets, self.messages)
-        self.predictions, self.outcomes, self.dead_letters = [], [], []
-        self.next_offsets, self.messages, self.started_at = {}, 0, None
+    def take(self) -> tuple[list[Message], dict[TopicPartition, int]]:
+        """The messages to write, and the offsets to commit once they are durable; starts a new batch."""
+        result = (self.messages, self.next_offsets)
+        self.messages, self.next_offsets, self.started_at = [], {}, None
         return result
 
 
@@ -115,6 +114,31 @@ class RejectRateLimit:
             f"{self._rejected} of the last {len(self._recent)} messages were rejected "
             f"(limit {self.ratio:.0%}); most common reasons: {top}. Check the producers' event format."
         )
+
+
+def parse_batch(
+    parser: Parser, messages: Sequence[Message], received_ms: int, limit: RejectRateLimit
+) -> WriteBatch:
+    """The write batch of ``messages`` (each parsed as of ``received_ms``), every one recorded in ``limit``.
+
+    ``received_ms`` is also the batch's version: parsing the same messages again with the same value
+    gives the same rows, so a retried or replayed batch is the same write."""
+    predictions: list[Prediction] = []
+    outcomes: list[Outcome] = []
+    dead_letters: list[DeadLetter] = []
+    parse, record = parser.parse, limit.record
+    for message in messages:
+        parsed = parse(message, received_ms)
+        if isinstance(parsed, Prediction):
+            predictions.append(parsed)
+            record(None)
+        elif isinstance(parsed, Outcome):
+            outcomes.append(parsed)
+            record(None)
+        else:
+            dead_letters.append(parsed)
+            record(parsed)
+    return WriteBatch(predictions, outcomes, dead_letters, received_ms)
 
 
 @dataclass
