@@ -105,12 +105,11 @@ class ProcessWriter:
                 self._fail(f"the ingest worker gave no answer in {self.answer_timeout_s:.0f} s; killed it")
             ready = wait([connection, self._process.sentinel], min(remaining, _WAIT_SLICE_S))
             if ready and connection not in ready:
-                self._fail(f"the ingest worker exited (code {self._process.exitcode}) while writing")
+                self._fail(self._exited("while writing"))
         try:
             answer = connection.recv()
         except (EOFError, OSError):
-            self._process.join(EXIT_TIMEOUT_S)
-            self._fail(f"the ingest worker exited (code {self._process.exitcode}) while writing")
+            self._fail(self._exited("while writing"))
         if isinstance(answer, Crashed):
             self._fail(f"the ingest worker crashed:\n{answer.error}")
         if answer.seq != seq:
@@ -137,9 +136,20 @@ class ProcessWriter:
         try:
             connection.send(request)
         except OSError:  # a broken pipe: the worker is gone
-            assert self._process is not None
-            self._process.join(EXIT_TIMEOUT_S)
-            self._fail(f"the ingest worker exited (code {self._process.exitcode}) before taking a batch")
+            self._fail(self._exited("before taking a batch"))
+
+    def _exited(self, when: str) -> str:
+        """Why the worker is gone: its crash report if it sent one before exiting, else its exit code."""
+        assert self._process is not None and self._connection is not None
+        try:
+            if self._connection.poll(0):
+                last = self._connection.recv()
+                if isinstance(last, Crashed):
+                    return f"the ingest worker crashed:\n{last.error}"
+        except (EOFError, OSError):
+            pass  # nothing more to read
+        self._process.join(EXIT_TIMEOUT_S)
+        return f"the ingest worker exited (code {self._process.exitcode}) {when}"
 
     def _live_connection(self) -> Connection:
         if self._failure is not None:

@@ -10,14 +10,17 @@ and the log of writes are files, so they work the same when the store lives in t
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from connectors.kafka.base import Message
 from connectors.kafka.memory import MemoryBroker, MemorySource
 from connectors.store.base import Counts, Store, StoreUnavailable, WriteBatch
 from connectors.store.chdb import ChdbStore
@@ -28,7 +31,7 @@ from monitor.ingest.pipeline import IngestPipeline, PipelineSettings
 from monitor.ingest.process_writer import ProcessWriter
 from monitor.ingest.processor import BatchProcessor
 from monitor.ingest.worker import WorkerSpec
-from monitor.ingest.writers import BatchWriter, ThreadWriter
+from monitor.ingest.writers import BatchWriter, Pending, ThreadWriter, WorkerFailed
 from monitor.parsing import ParseLimits
 
 TOPICS = ("preds", "outs")
@@ -233,3 +236,38 @@ def test_the_reject_limit_stops_after_writing_and_committing_what_was_read(harne
     assert stats.predictions + stats.dead_letters == stats.messages == committed(broker)
     assert stats.rejects["missing_field"] == stats.dead_letters >= 100
     assert harness.counts().dead_letters == stats.dead_letters
+
+
+def test_a_worker_killed_mid_stream_stops_ingest_loudly_and_commits_nothing_unwritten(chdb_url: str) -> None:
+    store = SwitchableStore(chdb_path(chdb_url))
+    store.ensure_schema()
+    store.close()
+    harness = Harness("process", chdb_url, None)
+    broker = MemoryBroker(partitions=3)
+    produce(broker, 1000)
+    loop = pipeline(broker, harness)
+    writer = loop.writer
+    assert isinstance(writer, ProcessWriter)
+    submitted: list[int] = []
+    original_submit = writer.submit
+
+    def submit(messages: Sequence[Message], received_ms: int) -> Pending:
+        pending = original_submit(messages, received_ms)
+        submitted.append(len(messages))
+        if len(submitted) == 4:  # kill -9 while it parses or writes the 4th batch
+            assert writer.pid is not None
+            os.kill(writer.pid, signal.SIGKILL)
+        return pending
+
+    writer.submit = submit  # type: ignore[method-assign]
+    with pytest.raises(WorkerFailed):
+        loop.run(max_messages=1000)
+    # Committed: only batches the worker reported durable (3, or 4 if it answered before dying).
+    done = committed(broker)
+    assert done == loop.stats.predictions and done in (300, 400)
+    durable = {pid for ids in harness.written() for pid in ids}
+    assert {f"p{i:05d}" for i in range(done)} <= durable
+    # A restart reads the rest again: nothing lost, nothing twice.
+    again = pipeline(broker, harness).run(max_messages=1000 - done)
+    assert again.predictions == 1000 - done and committed(broker) == 1000
+    assert harness.counts().predictions == 1000
