@@ -36,6 +36,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from connectors.kafka.base import Message
 from connectors.kafka.source import KafkaSettings, KafkaSource
 from connectors.local_services import ClickHouseServer, TansuBroker, create_topics
+from connectors.store.clickhouse import ServerAddress
 from connectors.store.factory import open_store
 from monitor.config_loader import load_config
 from monitor.ingest.batch import Parser, RejectRateLimit, TopicRoles
@@ -138,9 +139,19 @@ def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int, writer
     source.close()
     written = store.counts().predictions
     store.close()
+    drop_database(url)  # else its background merges load the server during the next rounds
     if written != count or stats.dead_letters:
         raise SystemExit(f"pipeline wrote {written} predictions and {stats.dead_letters} dead letters")
     return count / elapsed
+
+
+def drop_database(url: str) -> None:
+    address = ServerAddress.from_url(url)
+    client = address.client()
+    try:
+        client.execute(f"DROP DATABASE IF EXISTS {address.database}")
+    finally:
+        client.disconnect()
 
 
 def use_crc(mode: str) -> None:
