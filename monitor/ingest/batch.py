@@ -1,5 +1,4 @@
-"""Pure pieces of the ingest loop: collecting a batch of messages, parsing it into a write batch, the
-reject-rate limit, backoff.
+"""Pure pieces of the ingest loop: the batch's offsets, its parsed records, the reject-rate limit, backoff.
 
 Nothing here does I/O or reads a clock: callers pass ``now`` values, so tests can drive time.
 """
@@ -45,41 +44,39 @@ class Parser:
 
 
 @dataclass
-class MessageBatch:
-    """Collects polled messages, unparsed, until the batch is full or old enough to hand over."""
+class BatchOffsets:
+    """What the loop keeps of the batch being built: how many messages, since when, and the offsets to
+    commit once it is durable (the messages themselves are with the writer)."""
 
     max_messages: int
     max_seconds: float
-    messages: list[Message] = field(default_factory=list)
+    messages: int = 0
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     started_at: float | None = None
 
     def add(self, messages: Sequence[Message], now: float) -> None:
-        """Append one poll's messages (in partition order, as the source returns them)."""
+        """Count one poll's messages in."""
         if not messages:
             return
-        self.messages.extend(messages)
         offsets = self.next_offsets
         for m in messages:
             tp = (m.topic, m.partition)
             if m.offset >= offsets.get(tp, 0):
                 offsets[tp] = m.offset + 1
+        self.messages += len(messages)
         if self.started_at is None:
             self.started_at = now
 
-    def __len__(self) -> int:
-        return len(self.messages)
-
     def is_due(self, now: float) -> bool:
         """Full, or holding messages for longer than ``max_seconds``."""
-        if len(self.messages) >= self.max_messages:
+        if self.messages >= self.max_messages:
             return True
         return self.started_at is not None and now - self.started_at >= self.max_seconds
 
-    def take(self) -> tuple[list[Message], dict[TopicPartition, int]]:
-        """The messages to write, and the offsets to commit once they are durable; starts a new batch."""
-        result = (self.messages, self.next_offsets)
-        self.messages, self.next_offsets, self.started_at = [], {}, None
+    def take(self) -> tuple[dict[TopicPartition, int], int]:
+        """The offsets to commit once the batch is durable, and its message count; starts a new batch."""
+        result = (self.next_offsets, self.messages)
+        self.next_offsets, self.messages, self.started_at = {}, 0, None
         return result
 
 
@@ -116,29 +113,35 @@ class RejectRateLimit:
         )
 
 
-def parse_batch(
-    parser: Parser, messages: Sequence[Message], received_ms: int, limit: RejectRateLimit
-) -> WriteBatch:
-    """The write batch of ``messages`` (each parsed as of ``received_ms``), every one recorded in ``limit``.
+@dataclass
+class ParsedBatch:
+    """The records of the batch being built, parsed as its messages arrive."""
 
-    ``received_ms`` is also the batch's version: parsing the same messages again with the same value
-    gives the same rows, so a retried or replayed batch is the same write."""
-    predictions: list[Prediction] = []
-    outcomes: list[Outcome] = []
-    dead_letters: list[DeadLetter] = []
-    parse, record = parser.parse, limit.record
-    for message in messages:
-        parsed = parse(message, received_ms)
-        if isinstance(parsed, Prediction):
-            predictions.append(parsed)
-            record(None)
-        elif isinstance(parsed, Outcome):
-            outcomes.append(parsed)
-            record(None)
-        else:
-            dead_letters.append(parsed)
-            record(parsed)
-    return WriteBatch(predictions, outcomes, dead_letters, received_ms)
+    predictions: list[Prediction] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def add(self, parser: Parser, messages: Sequence[Message], now_ms: int, limit: RejectRateLimit) -> None:
+        """Parse ``messages`` as of ``now_ms`` (a reject's receive time), each recorded in ``limit``."""
+        predictions, outcomes, dead_letters = self.predictions, self.outcomes, self.dead_letters
+        parse, record = parser.parse, limit.record
+        for message in messages:
+            parsed = parse(message, now_ms)
+            if isinstance(parsed, Prediction):
+                predictions.append(parsed)
+                record(None)
+            elif isinstance(parsed, Outcome):
+                outcomes.append(parsed)
+                record(None)
+            else:
+                dead_letters.append(parsed)
+                record(parsed)
+
+    def take(self, received_ms: int) -> WriteBatch:
+        """The write batch, versioned ``received_ms``; starts a new batch."""
+        batch = WriteBatch(self.predictions, self.outcomes, self.dead_letters, received_ms)
+        self.predictions, self.outcomes, self.dead_letters = [], [], []
+        return batch
 
 
 @dataclass

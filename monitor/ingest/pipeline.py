@@ -1,21 +1,22 @@
-"""The ingest loop: poll -> batch -> parse and durable write (in a writer) -> commit, in that order.
+"""The ingest loop: poll -> parse -> batch -> durable write -> commit, in that order.
 
 Offsets are committed only after the batch's rows are durable, so a crash at any point re-reads
 uncommitted messages and the store's deduplication hides the replay (at-least-once from Kafka,
 effectively exactly-once in the store). While the store is down, fetching is paused (the consumer stays
 in its group) and the write is retried with backoff; nothing is committed until it succeeds.
 
-The loop itself only polls and collects raw messages. A full batch goes to a ``BatchWriter``
-(``writers.py``), which parses it, writes it and reports what it held, while the loop polls the next
-batch (double buffering: at most one batch in the writer, so memory is bounded by two batches). The
-writer is a thread of this process (``ThreadWriter``: the embedded store, tests) or a worker process
+The loop polls and gives each poll's messages to a ``BatchWriter`` (``writers.py``), which parses them
+into the batch being built; the loop itself keeps only the batch's offsets. When the batch is due, the
+loop hands it over for writing, and the writer writes it in the background while the next one is built
+(double buffering: one batch at most being written, so memory is bounded by two batches). The writer
+is a thread beside the loop (``ThreadWriter``: the embedded store, tests) or a worker process
 (``ProcessWriter``: a ClickHouse server store, where parsing and writing then use another core). The
 loop commits a batch's offsets itself, from its own thread (the consumer is not thread-safe), once its
-report arrives and before the next batch is handed over, so batches are written and committed in order.
-A write that fails is retried from the loop with backoff, without parsing the batch again.
+report arrives and before the next batch is handed over, so batches are written and committed in
+order. A write that fails is retried from the loop with backoff, without parsing the batch again.
 
-The reject-rate limit sees every message in order in the writer; when a report says it tripped, the
-loop writes and commits what it read, then raises ``RejectRateExceeded``.
+The reject-rate limit sees every message in order where it is parsed; when a report says it tripped,
+the loop writes and commits what it read, then raises ``RejectRateExceeded``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from operator import attrgetter
 from connectors.kafka.base import Source, TopicPartition
 from connectors.store.base import StoreUnavailable
 from monitor import metrics
-from monitor.ingest.batch import Backoff, MessageBatch, RejectRateExceeded
+from monitor.ingest.batch import Backoff, BatchOffsets, RejectRateExceeded
 from monitor.ingest.gc_settings import fewer_collections
 from monitor.ingest.report import BatchReport, IngestStats, export_written
 from monitor.ingest.writers import BatchWriter, Pending
@@ -78,7 +79,7 @@ class IngestPipeline:
         self.source, self.writer, self.settings = source, writer, settings
         self.clock, self.wall_ms = clock, wall_ms
         self.stats = IngestStats()
-        self._batch = MessageBatch(settings.batch_max_messages, settings.batch_max_seconds)
+        self._batch = BatchOffsets(settings.batch_max_messages, settings.batch_max_seconds)
         self._tripped: str | None = None  # the reject limit's explanation, once a report says so
         self._writing = False
         self._abandon = False
@@ -124,7 +125,7 @@ class IngestPipeline:
                 self._flush()
             elif self._in_flight is not None and (self._in_flight.pending.done() or not received):
                 self._settle()  # commit as soon as the write is done, not only when the next batch is due
-            idle = not self._batch and self._in_flight is None
+            idle = not self._batch.messages and self._in_flight is None
             if idle_exit_s is not None and now - last_message >= idle_exit_s and idle:
                 log.info("no message for %.1f s: stopping", idle_exit_s)
                 break
@@ -143,6 +144,7 @@ class IngestPipeline:
         if not messages:
             return 0
         self._batch.add(messages, self.clock())
+        self.writer.add(messages, self.wall_ms())
         # Counted once per poll: a labelled increment costs a microsecond.
         for topic, count in Counter(map(_topic, messages)).items():
             metrics.INGEST_MESSAGES.labels(topic).inc(count)
@@ -163,14 +165,19 @@ class IngestPipeline:
         moved during a retry): the current batch is then dropped too, as committing its offsets would
         skip the earlier one; both are read again by whoever owns the partitions next."""
         if not self._settle():
-            self.stats.uncommitted_at_exit += len(self._batch.take()[0])
+            self._drop()
             return False
-        if not self._batch:
+        if not self._batch.messages:
             return True
-        messages, offsets = self._batch.take()
-        pending = self.writer.submit(messages, self.wall_ms())
-        self._in_flight = _InFlight(pending, offsets, len(messages))
+        offsets, count = self._batch.take()
+        self._in_flight = _InFlight(self.writer.finish(self.wall_ms()), offsets, count)
         return True
+
+    def _drop(self) -> None:
+        """Forget the batch being built; counted as not committed (it is read again)."""
+        if self._batch.messages:
+            self.stats.uncommitted_at_exit += self._batch.take()[1]
+            self.writer.drop()
 
     def _drain(self) -> None:
         """Write and commit everything read so far (the current batch and the one in flight)."""
@@ -260,18 +267,19 @@ class IngestPipeline:
             try:
                 report = in_flight.pending.result()
             except StoreUnavailable:
-                count = in_flight.count + len(self._batch.take()[0])
+                count = in_flight.count + self._batch.take()[1]
+                self.writer.drop()
                 log.warning("rebalance while the store is down: %d messages will be re-read", count)
                 return
             self._count_written(report)
             self.source.commit(in_flight.offsets)
-        if not self._batch:
+        if not self._batch.messages:
             return
-        messages, offsets = self._batch.take()
+        offsets, count = self._batch.take()
         try:
-            report = self.writer.submit(messages, self.wall_ms()).result()
+            report = self.writer.finish(self.wall_ms()).result()
         except StoreUnavailable:
-            log.warning("rebalance while the store is down: %d messages will be re-read", len(messages))
+            log.warning("rebalance while the store is down: %d messages will be re-read", count)
             return
         self._count_written(report)
         self.source.commit(offsets)

@@ -1,12 +1,14 @@
 """``ProcessWriter``: a ``BatchWriter`` whose batches are parsed and written by a worker process.
 
-The loop's process then only polls, batches raw messages, hands them over and commits; parsing, building
-the insert columns and the driver's serialisation (all GIL-bound Python) run on another core. Only for
+The loop's process then only polls, forwards each poll's messages, finishes batches and commits;
+parsing, building the insert columns and the driver's serialisation (all GIL-bound Python) run on
+another core, and the worker parses the next batch while the server works on the one before. Only for
 a ClickHouse server store: the worker opens its own connection to it. The embedded chDB store can be
 open in one process only, so it keeps the ``ThreadWriter``.
 
 The worker is started with ``spawn`` (a fork of a process running kafka-python's and the metrics
-server's threads could inherit a held lock). Failure handling:
+server's threads could inherit a held lock). Forwarding is backpressured: a send blocks while the
+worker is still parsing what it was sent before. Failure handling:
 - the worker dies, or does not answer within ``ANSWER_TIMEOUT_S``: ``WorkerFailed`` is raised, and keeps
   being raised by every later call; nothing it did not report durable is committed;
 - the parent dies: the worker's connection reaches end-of-file and it exits (``worker.serve``);
@@ -27,7 +29,19 @@ from typing import NoReturn
 from connectors.kafka.base import Message
 from connectors.store.base import StoreUnavailable
 from monitor.ingest.report import BatchReport
-from monitor.ingest.worker import Crashed, Retry, Unavailable, WorkerSpec, Write, Written, pack, serve
+from monitor.ingest.worker import (
+    Add,
+    Crashed,
+    Drop,
+    Finish,
+    Request,
+    Retry,
+    Unavailable,
+    WorkerSpec,
+    Written,
+    pack,
+    serve,
+)
 from monitor.ingest.writers import Pending, WorkerFailed
 
 log = logging.getLogger(__name__)
@@ -78,10 +92,16 @@ class ProcessWriter:
         self._connection = parent_end
         log.info("ingest worker process %d parses and writes the batches", self._process.pid)
 
-    def submit(self, messages: Sequence[Message], received_ms: int) -> Pending:
+    def add(self, messages: Sequence[Message], now_ms: int) -> None:
+        self._send(Add(pack(messages), now_ms))
+
+    def finish(self, received_ms: int) -> Pending:
         self._seq += 1
-        self._send(Write(self._seq, pack(messages), received_ms))
+        self._send(Finish(self._seq, received_ms))
         return _Submitted(self, self._seq)
+
+    def drop(self) -> None:
+        self._send(Drop())
 
     def retry(self, pending: Pending) -> BatchReport:
         assert isinstance(pending, _Submitted), "not a batch of this writer"
@@ -131,12 +151,12 @@ class ProcessWriter:
                 self._process.join(EXIT_TIMEOUT_S)
             self._process = None
 
-    def _send(self, request: Write | Retry) -> None:
+    def _send(self, request: Request) -> None:
         connection = self._live_connection()
         try:
             connection.send(request)
         except OSError:  # a broken pipe: the worker is gone
-            self._fail(self._exited("before taking a batch"))
+            self._fail(self._exited("before taking a request"))
 
     def _exited(self, when: str) -> str:
         """Why the worker is gone: its crash report if it sent one before exiting, else its exit code."""

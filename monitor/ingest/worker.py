@@ -1,18 +1,25 @@
-"""The worker process of ``ProcessWriter``: parses and writes the batches its parent hands over.
+"""The worker process of ``ProcessWriter``: parses the messages its parent forwards, writes finished
+batches.
 
-Protocol, over one ``multiprocessing`` connection, strictly request then answer (at most one batch in
-the worker, so neither side ever has more than one message to read):
+Protocol, over one ``multiprocessing`` connection:
 
-    parent -> worker   Write(seq, messages, received_ms)  parse, write, keep the parsed batch
-                       Retry(seq)                         write the kept batch again
+    parent -> worker   Add(messages, now_ms)       parse into the batch being built
+                       Finish(seq, received_ms)    hand the batch being built to the writer thread
+                       Retry(seq)                  write the batch ``seq`` (whose write failed) again
+                       Drop()                      forget the batch being built
     worker -> parent   Written(seq, report) | Unavailable(seq, reason) | Crashed(seq, traceback)
 
-The worker never commits offsets and holds no state the parent relies on beyond the batch being
-written: killing it loses nothing that is not re-read. It must never outlive its parent: it ignores
+The parent sends ``Finish`` only after it has read the answer about the batch before, so one batch at
+most is being written; the worker's main thread meanwhile parses the next batch's messages as they
+arrive, which overlaps the server's time on the write (the parsing and the driver's serialisation
+share the worker's GIL; waiting on the server does not hold it).
+
+The worker never commits offsets and holds no state the parent relies on beyond the batches it was
+given: killing it loses nothing that is not re-read. It must never outlive its parent: it ignores
 SIGINT and SIGTERM (a terminal or a service manager sends them to the whole process group; the parent
 decides when to stop, after writing what it holds) and exits when the connection closes, which happens
 when the parent closes it or dies, even by ``kill -9``. Any error other than ``StoreUnavailable`` is a
-bug: it is sent to the parent as ``Crashed`` and the worker exits, and the parent stops loudly.
+bug: it is sent to the parent as ``Crashed`` and the parent stops loudly.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import NamedTuple
@@ -36,15 +45,25 @@ from monitor.ingest.report import BatchReport
 
 log = logging.getLogger(__name__)
 
+Columns = tuple[tuple[object, ...], ...]
 
-class Write(NamedTuple):
+
+class Add(NamedTuple):
+    columns: Columns  # the messages as ``pack`` sends them
+    now_ms: int
+
+
+class Finish(NamedTuple):
     seq: int
-    columns: tuple[tuple[object, ...], ...]  # the messages as ``pack`` sends them
     received_ms: int
 
 
 class Retry(NamedTuple):
     seq: int
+
+
+class Drop(NamedTuple):
+    pass
 
 
 class Written(NamedTuple):
@@ -62,16 +81,17 @@ class Crashed(NamedTuple):
     error: str  # the traceback
 
 
+Request = Add | Finish | Retry | Drop
 Answer = Written | Unavailable | Crashed
 
 
-def pack(messages: Sequence[Message]) -> tuple[tuple[object, ...], ...]:
+def pack(messages: Sequence[Message]) -> Columns:
     """The messages as one tuple per field: pickled about 4x faster than NamedTuples (which pickle
-    through a Python-level ``__reduce__`` each), and the parent pays that on every batch."""
+    through a Python-level ``__reduce__`` each), and the parent pays that on every poll."""
     return tuple(zip(*messages, strict=True))
 
 
-def unpack(columns: tuple[tuple[object, ...], ...]) -> list[Message]:
+def unpack(columns: Columns) -> list[Message]:
     """The messages ``pack`` packed."""
     return list(map(Message._make, zip(*columns, strict=True)))
 
@@ -91,45 +111,64 @@ class WorkerSpec:
     open_store: Callable[[str], Store] = open_store
 
 
+class _Answers:
+    """The worker's sending side: the writer thread answers, the main thread may report a crash."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+
+    def send(self, answer: Answer) -> None:
+        with self._lock, contextlib.suppress(OSError):  # the parent is gone: the main thread sees EOF
+            self._connection.send(answer)
+
+
 def serve(connection: Connection, spec: WorkerSpec) -> None:
     """The worker's main function: answer requests until the connection closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=spec.log_level, format="ingest worker: %(levelname)s %(name)s: %(message)s")
     logging.getLogger("clickhouse_driver").setLevel(logging.WARNING)
+    answers = _Answers(connection)
     try:
         store = spec.open_store(spec.store_url)
-        processor = BatchProcessor(spec.parser, store, RejectRateLimit(spec.reject_ratio, spec.reject_window))
         try:
-            _answer_requests(connection, processor)
+            limit = RejectRateLimit(spec.reject_ratio, spec.reject_window)
+            _serve(connection, answers, BatchProcessor(spec.parser, store, limit))
         finally:
             store.close()
     except Exception:
-        with contextlib.suppress(OSError):  # if the parent is gone, the traceback still goes to stderr
-            connection.send(Crashed(-1, traceback.format_exc()))
+        answers.send(Crashed(-1, traceback.format_exc()))  # the traceback also goes to stderr below
         raise
     finally:
         connection.close()
 
 
-def _answer_requests(connection: Connection, processor: BatchProcessor) -> None:
-    kept: tuple[int, Prepared] | None = None
-    with fewer_collections():
+def _serve(connection: Connection, answers: _Answers, processor: BatchProcessor) -> None:
+    def write(seq: int, prepared: Prepared) -> None:
+        try:
+            answer: Answer = Written(seq, processor.write(prepared))
+        except StoreUnavailable as exc:
+            answer = Unavailable(seq, str(exc))
+        except Exception:
+            answer = Crashed(seq, traceback.format_exc())
+        answers.send(answer)
+
+    kept: tuple[int, Prepared] | None = None  # the batch handed to the writer thread last
+    with fewer_collections(), ThreadPoolExecutor(1, thread_name_prefix="worker-writer") as writer:
         while True:
             try:
-                request = connection.recv()
+                request: Request = connection.recv()
             except EOFError:
-                return  # the parent closed the connection or died
-            if isinstance(request, Write):
-                kept = (request.seq, processor.prepare(unpack(request.columns), request.received_ms))
-            elif not isinstance(request, Retry) or kept is None or kept[0] != request.seq:
-                raise RuntimeError(f"unexpected request {type(request).__name__} (kept: {kept and kept[0]})")
-            answer: Answer
-            try:
-                answer = Written(kept[0], processor.write(kept[1]))
-            except StoreUnavailable as exc:
-                answer = Unavailable(kept[0], str(exc))
-            try:
-                connection.send(answer)
-            except OSError:
-                return  # the parent died while we wrote: what it did not commit is read again
+                return  # the parent closed the connection or died: the writer thread finishes first
+            if isinstance(request, Add):
+                processor.add(unpack(request.columns), request.now_ms)
+            elif isinstance(request, Finish):
+                kept = (request.seq, processor.finish(request.received_ms))
+                writer.submit(write, *kept)
+            elif isinstance(request, Retry) and kept is not None and kept[0] == request.seq:
+                writer.submit(write, *kept)
+            elif isinstance(request, Drop):
+                processor.drop()
+            else:
+                raise RuntimeError(f"unexpected request {request!r} (batch kept: {kept and kept[0]})")

@@ -1,15 +1,19 @@
-"""Where a batch is parsed and written while the loop polls the next one: the ``BatchWriter`` interface,
-and ``ThreadWriter``, which does it in a thread of this process.
+"""Where batches are parsed and written: the ``BatchWriter`` interface, and ``ThreadWriter``, which
+parses in the loop's thread and writes in a thread beside it.
 
 Two writers implement the interface:
-- ``ThreadWriter`` (here): a background thread, sharing the loop's store. It overlaps only the socket
-  and server time of a write with polling (parsing and the driver's serialisation hold the GIL). It is
-  the one to use for the embedded chDB store, which can be open in one process only, and for tests.
-- ``ProcessWriter`` (``process_writer.py``): a worker process with its own store connection, so parsing
-  and writing run on another core than polling. Only for a ClickHouse server store.
+- ``ThreadWriter`` (here): messages are parsed as they are polled, and a finished batch is written by a
+  background thread sharing the loop's store. Only the socket and server time of a write overlap with
+  polling and parsing (they and the driver's serialisation all hold the GIL). It is the one to use for
+  the embedded chDB store, which can be open in one process only, and for tests.
+- ``ProcessWriter`` (``process_writer.py``): a worker process with its own store connection parses the
+  messages as the loop forwards them and writes finished batches, so that work runs on another core
+  than polling, and its parsing overlaps the server's time on the batch before. Only for a ClickHouse
+  server store.
 
-Either way at most one batch is in the writer at a time (the loop settles one before handing over the
-next), and the writer never commits: the loop does, once a batch's report says it is durable.
+Either way one batch at most is handed over for writing at a time (the loop settles it before
+finishing the next; the next is meanwhile being built), and the writer never commits: the loop does,
+once a batch's report says it is durable.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ class WorkerFailed(RuntimeError):
 
 
 class Pending(Protocol):
-    """A batch handed to a writer."""
+    """A batch handed over for writing."""
 
     def done(self) -> bool:
         """Whether ``result`` would return without waiting."""
@@ -42,15 +46,21 @@ class Pending(Protocol):
 
 
 class BatchWriter(Protocol):
-    """Parses and writes batches handed over by the loop, one at a time, in order."""
+    """Builds batches from the messages it is given, and writes them one at a time, in order."""
 
     def start(self) -> None:
         """Get ready (start the thread or the worker process)."""
 
-    def submit(self, messages: Sequence[Message], received_ms: int) -> Pending:
-        """Parse and write ``messages`` in the background (``received_ms``: the batch's version). The
-        batch submitted before must be settled (its ``result`` returned or raised) first."""
+    def add(self, messages: Sequence[Message], now_ms: int) -> None:
+        """Add one poll's messages to the batch being built (``now_ms``: when they were received)."""
+
+    def finish(self, received_ms: int) -> Pending:
+        """Hand the batch being built over for writing (``received_ms``: its version) and start the next.
+        The batch handed over before must be settled (its ``result`` returned or raised) first."""
         ...
+
+    def drop(self) -> None:
+        """Forget the batch being built: its messages are not committed, so they are read again."""
 
     def retry(self, pending: Pending) -> BatchReport:
         """Write again, and wait for, a batch whose write failed with ``StoreUnavailable`` (raised again
@@ -62,9 +72,8 @@ class BatchWriter(Protocol):
 
 
 class _ThreadJob:
-    def __init__(self) -> None:
-        self.prepared: Prepared | None = None  # set by the writer thread once parsed
-        self.future: Future[BatchReport] = Future()
+    def __init__(self, prepared: Prepared, future: Future[BatchReport]) -> None:
+        self.prepared, self.future = prepared, future
 
     def done(self) -> bool:
         return self.future.done()
@@ -74,7 +83,7 @@ class _ThreadJob:
 
 
 class ThreadWriter:
-    """``BatchWriter`` on a background thread of this process, sharing the processor's store."""
+    """``BatchWriter`` parsing in the caller's thread and writing on a background thread."""
 
     def __init__(self, processor: BatchProcessor) -> None:
         self.processor = processor
@@ -83,18 +92,19 @@ class ThreadWriter:
     def start(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
 
-    def submit(self, messages: Sequence[Message], received_ms: int) -> Pending:
-        assert self._executor is not None, "submit() before start()"
-        job = _ThreadJob()
-        job.future = self._executor.submit(self._run, job, messages, received_ms)
-        return job
+    def add(self, messages: Sequence[Message], now_ms: int) -> None:
+        self.processor.add(messages, now_ms)
 
-    def _run(self, job: _ThreadJob, messages: Sequence[Message], received_ms: int) -> BatchReport:
-        job.prepared = self.processor.prepare(messages, received_ms)
-        return self.processor.write(job.prepared)
+    def finish(self, received_ms: int) -> Pending:
+        assert self._executor is not None, "finish() before start()"
+        prepared = self.processor.finish(received_ms)
+        return _ThreadJob(prepared, self._executor.submit(self.processor.write, prepared))
+
+    def drop(self) -> None:
+        self.processor.drop()
 
     def retry(self, pending: Pending) -> BatchReport:
-        assert isinstance(pending, _ThreadJob) and pending.prepared is not None, "not a parsed batch"
+        assert isinstance(pending, _ThreadJob), "not a batch of this writer"
         return self.processor.write(pending.prepared)
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 from connectors.kafka.base import Message
 from monitor.config_loader import load_config
 from monitor.events import DeadLetter, Outcome, Prediction, RejectReason, SourcePosition
-from monitor.ingest.batch import Backoff, MessageBatch, Parser, RejectRateLimit, TopicRoles, parse_batch
+from monitor.ingest.batch import Backoff, BatchOffsets, ParsedBatch, Parser, RejectRateLimit, TopicRoles
 from monitor.parsing import ParseLimits
 
 NOW_MS = 1_780_000_000_000
@@ -52,32 +52,35 @@ def test_parser_routes_by_topic_and_dead_letters_rejects(parser: Parser) -> None
 
 
 def test_batch_is_due_when_full_or_old_and_tracks_next_offsets() -> None:
-    batch = MessageBatch(max_messages=3, max_seconds=2.0)
+    batch = BatchOffsets(max_messages=3, max_seconds=2.0)
     assert not batch.is_due(100.0)
     batch.add([message("preds", prediction_event(f"p{offset}"), offset=offset) for offset in (5, 3)], 100.0)
     assert not batch.is_due(101.9)
     assert batch.is_due(102.0)
     batch.add([message("outs", b"[]", offset=9, partition=1)], now=100.5)
     assert batch.is_due(100.5)
-    messages, offsets = batch.take()
-    assert [m.offset for m in messages] == [5, 3, 9]
+    offsets, count = batch.take()
+    assert count == 3
     assert offsets == {("preds", 0): 6, ("outs", 1): 10}
-    assert len(batch) == 0 and not batch.is_due(1e9)
+    assert batch.messages == 0 and not batch.is_due(1e9)
 
 
-def test_parse_batch_sorts_records_and_feeds_the_reject_limit(parser: Parser) -> None:
+def test_parsed_batch_sorts_records_and_feeds_the_reject_limit(parser: Parser) -> None:
     messages = [
         message("preds", prediction_event("p1")),
         message("outs", {"model": "churn", "prediction_id": "p1", "timestamp": NOW_MS, "label": "0"}),
         message("preds", b"{not json", offset=7),
     ]
     limit = RejectRateLimit(ratio=0.5, window=3)
-    batch = parse_batch(parser, messages, NOW_MS, limit)
+    parsed = ParsedBatch()
+    parsed.add(parser, messages, NOW_MS - 5, limit)
+    batch = parsed.take(received_ms=NOW_MS)
     assert [p.prediction_id for p in batch.predictions] == ["p1"] and len(batch.outcomes) == 1
     assert [d.position.offset for d in batch.dead_letters] == [7]
-    assert batch.received_ms == NOW_MS and batch.dead_letters[0].received_ms == NOW_MS
+    assert batch.received_ms == NOW_MS and batch.dead_letters[0].received_ms == NOW_MS - 5
     assert not limit.tripped() and limit.reasons == {"malformed_json": 1}
-    parse_batch(parser, messages[2:] * 2, NOW_MS, limit)  # 3 of the last 3 rejected
+    assert len(parsed.take(NOW_MS)) == 0  # take starts a new batch
+    parsed.add(parser, messages[2:] * 2, NOW_MS, limit)  # 3 of the last 3 rejected
     assert limit.tripped()
 
 

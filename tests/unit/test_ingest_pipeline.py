@@ -14,13 +14,12 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from connectors.kafka.base import Message
 from connectors.kafka.memory import MemoryBroker, MemorySource
 from connectors.store.base import Counts, Store, StoreUnavailable, WriteBatch
 from connectors.store.chdb import ChdbStore
@@ -248,18 +247,18 @@ def test_a_worker_killed_mid_stream_stops_ingest_loudly_and_commits_nothing_unwr
     loop = pipeline(broker, harness)
     writer = loop.writer
     assert isinstance(writer, ProcessWriter)
-    submitted: list[int] = []
-    original_submit = writer.submit
+    finished: list[int] = []
+    original_finish = writer.finish
 
-    def submit(messages: Sequence[Message], received_ms: int) -> Pending:
-        pending = original_submit(messages, received_ms)
-        submitted.append(len(messages))
-        if len(submitted) == 4:  # kill -9 while it parses or writes the 4th batch
+    def finish(received_ms: int) -> Pending:
+        pending = original_finish(received_ms)
+        finished.append(received_ms)
+        if len(finished) == 4:  # kill -9 while it writes the 4th batch
             assert writer.pid is not None
             os.kill(writer.pid, signal.SIGKILL)
         return pending
 
-    writer.submit = submit  # type: ignore[method-assign]
+    writer.finish = finish  # type: ignore[method-assign]
     with pytest.raises(WorkerFailed):
         loop.run(max_messages=1000)
     # Committed: only batches the worker reported durable (3, or 4 if it answered before dying).

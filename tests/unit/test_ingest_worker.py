@@ -24,7 +24,7 @@ from monitor.config_loader import load_config
 from monitor.ingest.batch import Parser, TopicRoles
 from monitor.ingest.process_writer import ProcessWriter
 from monitor.ingest.worker import WorkerSpec, pack, unpack
-from monitor.ingest.writers import ThreadWriter, WorkerFailed
+from monitor.ingest.writers import Pending, ThreadWriter, WorkerFailed
 from monitor.parsing import ParseLimits
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +60,12 @@ def writer(open_store: object = None, answer_timeout_s: float = 60.0) -> Process
     return ProcessWriter(spec, answer_timeout_s=answer_timeout_s)
 
 
+def submit(w: ProcessWriter, received_ms: int) -> Pending:
+    """Hand the worker a batch of ``MESSAGES``."""
+    w.add(MESSAGES, received_ms)
+    return w.finish(received_ms)
+
+
 def gone(pid: int) -> bool:
     """Whether ``pid`` has exited (a zombie not yet reaped by its new parent counts as exited)."""
     try:
@@ -88,7 +94,7 @@ def test_a_store_that_is_down_is_reported_retryable_and_without_its_password() -
     w = writer()
     w.start()
     try:
-        pending = w.submit(MESSAGES, 1)
+        pending = submit(w, 1)
         with pytest.raises(StoreUnavailable) as first:
             pending.result()
         with pytest.raises(StoreUnavailable):
@@ -103,9 +109,9 @@ def test_a_worker_that_crashes_fails_the_writer_with_its_traceback_for_good() ->
     w.start()
     try:
         with pytest.raises(WorkerFailed, match="this store cannot be opened"):
-            w.submit(MESSAGES, 1).result()
+            submit(w, 1).result()
         with pytest.raises(WorkerFailed):  # every later call fails too
-            w.submit(MESSAGES, 2)
+            submit(w, 2)
     finally:
         w.close()
 
@@ -115,11 +121,11 @@ def test_a_worker_that_dies_fails_the_writer() -> None:
     w.start()
     try:
         assert w.pid is not None
-        w.submit(MESSAGES, 1)  # the answer is never read: the worker is killed first
+        submit(w, 1)  # the answer is never read: the worker is killed first
         os.kill(w.pid, signal.SIGKILL)
         assert wait_gone(w.pid, 10)
         with pytest.raises(WorkerFailed, match=r"exited|answered"):
-            w.submit(MESSAGES, 2).result()
+            submit(w, 2).result()
     finally:
         w.close()
 
@@ -132,7 +138,7 @@ def test_a_silent_worker_is_killed_after_the_answer_timeout() -> None:
     try:
         started = time.monotonic()
         with pytest.raises(WorkerFailed, match="no answer in 1 s"):
-            w.submit(MESSAGES, 1).result()
+            submit(w, 1).result()
         assert time.monotonic() - started < 15
         assert wait_gone(pid, 10)
     finally:
@@ -146,13 +152,13 @@ def test_the_worker_ignores_sigterm_and_sigint_and_exits_when_closed() -> None:
     assert pid is not None
     try:
         with pytest.raises(StoreUnavailable):  # started and answering
-            w.submit(MESSAGES, 1).result()
+            submit(w, 1).result()
         os.kill(pid, signal.SIGTERM)  # as a service manager does to the whole group
         os.kill(pid, signal.SIGINT)  # as Ctrl-C in a terminal does
         time.sleep(0.5)
         assert not gone(pid)
         with pytest.raises(StoreUnavailable):  # still answering: the parent decides when it stops
-            w.submit(MESSAGES, 2).result()
+            submit(w, 2).result()
     finally:
         w.close()
     assert wait_gone(pid, 5)
@@ -161,12 +167,12 @@ def test_the_worker_ignores_sigterm_and_sigint_and_exits_when_closed() -> None:
 PARENT = """
 import time
 from connectors.store.base import StoreUnavailable
-from tests.unit.test_ingest_worker import MESSAGES, writer
+from tests.unit.test_ingest_worker import submit, writer
 if __name__ == "__main__":
     w = writer()
     w.start()
     try:
-        w.submit(MESSAGES, 1).result()
+        submit(w, 1).result()
     except StoreUnavailable:
         print(w.pid, flush=True)  # it answered: it now waits for the next request
     time.sleep(120)
