@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import NoReturn
 
 from connectors.kafka.base import Message
@@ -84,8 +85,11 @@ class ProcessWriter:
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
         parent_end, child_end = context.Pipe(duplex=True)
+        # The spec goes pickled: loading it imports the heavy modules, which the worker does only once it
+        # ignores the stop signals (a Ctrl-C while it starts would otherwise kill it).
+        spec = ForkingPickler.dumps(self.spec)
         self._process = context.Process(
-            target=serve, args=(child_end, self.spec), name="ingest-worker", daemon=True
+            target=serve, args=(child_end, bytes(spec)), name="ingest-worker", daemon=True
         )
         self._process.start()
         child_end.close()  # only the worker holds its end: its death reads as end-of-file here

@@ -18,14 +18,20 @@ The worker never commits offsets and holds no state the parent relies on beyond 
 given: killing it loses nothing that is not re-read. It must never outlive its parent: it ignores
 SIGINT and SIGTERM (a terminal or a service manager sends them to the whole process group; the parent
 decides when to stop, after writing what it holds) and exits when the connection closes, which happens
-when the parent closes it or dies, even by ``kill -9``. Any error other than ``StoreUnavailable`` is a
-bug: it is sent to the parent as ``Crashed`` and the parent stops loudly.
+when the parent closes it or dies, even by ``kill -9``. It ignores them from its first line, about 0.1 s
+after it is started (this module imports little for that reason); a stop signal to the group before
+then kills it, and the parent stops with ``WorkerFailed``, committing nothing more. Any error other
+than ``StoreUnavailable`` is a bug: it is sent to the parent as ``Crashed`` and the parent stops loudly.
 """
 
 from __future__ import annotations
 
+# Imports here are light on purpose: the worker ignores SIGINT/SIGTERM only once ``serve`` runs, and
+# everything imported at module level (and the pickled spec, which pulls in the config model, scipy and
+# pandas) would be loaded before that. The heavy modules are imported in ``serve``.
 import contextlib
 import logging
+import pickle
 import signal
 import threading
 import traceback
@@ -33,19 +39,23 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from connectors.kafka.base import Message
 from connectors.store.base import Store, StoreUnavailable
 from connectors.store.factory import open_store
-from monitor.ingest.batch import Parser, RejectRateLimit
 from monitor.ingest.gc_settings import fewer_collections
-from monitor.ingest.processor import BatchProcessor, Prepared
-from monitor.ingest.report import BatchReport
+
+if TYPE_CHECKING:
+    from monitor.ingest.batch import Parser
+    from monitor.ingest.processor import BatchProcessor, Prepared
+    from monitor.ingest.report import BatchReport
 
 log = logging.getLogger(__name__)
 
 Columns = tuple[tuple[object, ...], ...]
+# What a terminal (Ctrl-C) or a service manager sends the whole process group; the parent handles them.
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 class Add(NamedTuple):
@@ -123,14 +133,20 @@ class _Answers:
             self._connection.send(answer)
 
 
-def serve(connection: Connection, spec: WorkerSpec) -> None:
-    """The worker's main function: answer requests until the connection closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    logging.basicConfig(level=spec.log_level, format="ingest worker: %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("clickhouse_driver").setLevel(logging.WARNING)
+def serve(connection: Connection, pickled_spec: bytes) -> None:
+    """The worker's main function: answer requests until the connection closes.
+
+    ``pickled_spec`` is a pickled ``WorkerSpec``, loaded once the stop signals are ignored."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
     answers = _Answers(connection)
     try:
+        spec: WorkerSpec = pickle.loads(pickled_spec)
+        logging.basicConfig(level=spec.log_level, format="ingest worker: %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("clickhouse_driver").setLevel(logging.WARNING)
+        from monitor.ingest.batch import RejectRateLimit
+        from monitor.ingest.processor import BatchProcessor
+
         store = spec.open_store(spec.store_url)
         try:
             limit = RejectRateLimit(spec.reject_ratio, spec.reject_window)
@@ -159,7 +175,7 @@ def _serve(connection: Connection, answers: _Answers, processor: BatchProcessor)
         while True:
             try:
                 request: Request = connection.recv()
-            except EOFError:
+            except (EOFError, OSError):  # a reset when it died with an answer of ours unread
                 return  # the parent closed the connection or died: the writer thread finishes first
             if isinstance(request, Add):
                 processor.add(unpack(request.columns), request.now_ms)

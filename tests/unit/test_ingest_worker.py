@@ -75,6 +75,18 @@ def gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+def wait_ignoring_stop_signals(pid: int, seconds: float) -> bool:
+    wanted = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
+        if ignored & wanted == wanted:
+            return True
+        time.sleep(0.005)
+    return False
+
+
 def wait_gone(pid: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -151,6 +163,9 @@ def test_the_worker_ignores_sigterm_and_sigint_and_exits_when_closed() -> None:
     pid = w.pid
     assert pid is not None
     try:
+        assert wait_ignoring_stop_signals(pid, 10)  # the first thing it does, before its heavy imports
+        os.kill(pid, signal.SIGINT)  # while it loads the config model and opens its store
+        os.kill(pid, signal.SIGTERM)
         with pytest.raises(StoreUnavailable):  # started and answering
             submit(w, 1).result()
         os.kill(pid, signal.SIGTERM)  # as a service manager does to the whole group
