@@ -1,13 +1,16 @@
 """Benchmark: the whole ingest pipeline vs the raw kafka-python consume rate, on the same topic.
 
-    .venv/bin/python bench/ingest.py [--events 200000] [--rounds 3]
+    .venv/bin/python bench/ingest.py [--events 200000] [--rounds 3] [--crc both|c|python]
+                                     [--writer process|thread|both]
 
 Starts its own tansu broker and clickhouse-server on loopback (or uses MONITOR_TEST_KAFKA_BOOTSTRAP /
 MONITOR_TEST_CLICKHOUSE_URL), produces N ~1 KB prediction events (25 features) to a 3-partition topic,
 then alternates, for each round:
   - raw: a fresh consumer group polls the topic and json.loads every message (nothing else);
   - pipeline: a fresh consumer group runs the real IngestPipeline (parse, batch, columnar insert into the
-    ClickHouse server, commit) into a fresh database.
+    ClickHouse server, commit) into a fresh database (dropped after the round), with the worker process
+    writer that `ingest.writer: auto` picks for a server store, or the in-process thread writer, or
+    both in turn (`--writer both`: each round measures both against the same raw figure).
 Rates are timed from the first message received to the last one handled (group join excluded, the same
 for both). Prints per-round figures, the medians and the pipeline/raw ratio (target >= 0.7).
 
@@ -165,27 +168,32 @@ def use_crc(mode: str) -> None:
 
 
 def run_mode(
-    mode: str, writer: str, bootstrap: str, topic: str, store_url: str, events: int, rounds: int
+    mode: str, writers: Sequence[str], bootstrap: str, topic: str, store_url: str, events: int, rounds: int
 ) -> None:
+    """Per round: the raw rate, then the pipeline with each writer in turn (so both see the same load)."""
     use_crc(mode)
-    raws, pipes = [], []
-    label = f"[crc {mode}, {writer} writer]"
+    raws: list[float] = []
+    pipes: dict[str, list[float]] = {writer: [] for writer in writers}
     for round_no in range(1, rounds + 1):
         raws.append(raw_rate(bootstrap, topic, events))
-        pipes.append(pipeline_rate(bootstrap, topic, store_url, events, writer))
+        for writer, rates in pipes.items():
+            rates.append(pipeline_rate(bootstrap, topic, store_url, events, writer))
+            print(
+                f"[crc {mode}, {writer} writer] round {round_no}: raw consume+json.loads {raws[-1]:,.0f} "
+                f"msg/s | pipeline into clickhouse-server {rates[-1]:,.0f} msg/s | ratio "
+                f"{rates[-1] / raws[-1]:.2f}",
+                flush=True,
+            )
+    raw = statistics.median(raws)
+    for writer, rates in pipes.items():
+        pipe = statistics.median(rates)
+        ratios = sorted(p / r for p, r in zip(rates, raws, strict=True))
         print(
-            f"{label} round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
-            f"pipeline into clickhouse-server {pipes[-1]:,.0f} msg/s | ratio {pipes[-1] / raws[-1]:.2f}",
+            f"[crc {mode}, {writer} writer] median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio "
+            f"of medians {pipe / raw:.2f} (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); "
+            f"target >= 0.70: {'met' if pipe / raw >= 0.7 else 'NOT met'}",
             flush=True,
         )
-    raw, pipe = statistics.median(raws), statistics.median(pipes)
-    ratios = sorted(p / r for p, r in zip(pipes, raws, strict=True))
-    print(
-        f"{label} median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians "
-        f"{pipe / raw:.2f} (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); target >= 0.70: "
-        f"{'met' if pipe / raw >= 0.7 else 'NOT met'}",
-        flush=True,
-    )
 
 
 def main() -> None:
@@ -202,10 +210,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--writer",
-        choices=["process", "thread"],
+        choices=["process", "thread", "both"],
         default="process",
         help="where batches are parsed and written: a worker process (default; what `ingest.writer: auto`"
-        " picks for a ClickHouse server) or a thread of the consuming process",
+        " picks for a ClickHouse server), the consuming process with a writer thread, or both in turn",
     )
     args = parser.parse_args()
     started: list[TansuBroker | ClickHouseServer] = []
@@ -225,7 +233,8 @@ def main() -> None:
         print(f"producing {args.events:,} ~1 KB events to {topic} (3 partitions) ...", flush=True)
         print(f"  produce rate {produce(bootstrap, topic, args.events):,.0f} msg/s")
         for mode in ("c", "python") if args.crc == "both" else (args.crc,):
-            run_mode(mode, args.writer, bootstrap, topic, store_url, args.events, args.rounds)
+            writers = ("process", "thread") if args.writer == "both" else (args.writer,)
+            run_mode(mode, writers, bootstrap, topic, store_url, args.events, args.rounds)
     finally:
         for service in started:
             service.stop()
