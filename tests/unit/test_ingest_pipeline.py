@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from connectors.kafka.memory import MemoryBroker, MemorySource
 from connectors.store.base import Counts, Store, StoreUnavailable, WriteBatch
@@ -270,3 +271,29 @@ def test_a_worker_killed_mid_stream_stops_ingest_loudly_and_commits_nothing_unwr
     again = pipeline(broker, harness).run(max_messages=1000 - done)
     assert again.predictions == 1000 - done and committed(broker) == 1000
     assert harness.counts().predictions == 1000
+
+
+def test_metrics_count_what_the_writer_reports_durable(harness: Harness) -> None:
+    broker = MemoryBroker(partitions=3)
+    produce(broker, 150)
+    for _ in range(10):
+        broker.produce(TOPICS[0], b"{not json", key=b"k")
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    names = [
+        ("monitor_ingest_messages_total", {"topic": TOPICS[0]}),
+        ("monitor_ingest_rows_written_total", {"table": "predictions"}),
+        ("monitor_ingest_rows_written_total", {"table": "dead_letters"}),
+        ("monitor_ingest_rejects_total", {"reason": "malformed_json"}),
+        ("monitor_ingest_batch_write_seconds_count", {}),
+        ("monitor_ingest_commits_total", {}),
+    ]
+    before = [value(name, **labels) for name, labels in names]
+    progress: list[int | None] = []
+    pipeline(broker, harness).run(max_messages=160, on_progress=lambda stats: progress.append(stats.lag))
+    after = [value(name, **labels) for name, labels in names]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [160, 150, 10, 10, 2, 2]
+    assert value("monitor_ingest_lag_messages", topic=TOPICS[0], partition="0") == 0  # from the source
+    assert progress[-1] == 0

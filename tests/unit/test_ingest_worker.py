@@ -41,6 +41,18 @@ def crashing_store(url: str) -> Store:
     raise RuntimeError("this store cannot be opened")
 
 
+class _BrokenStore:
+    def write(self, batch: WriteBatch) -> None:
+        raise ValueError("a bug in the write path")
+
+    def close(self) -> None:
+        pass
+
+
+def broken_store(url: str) -> Store:
+    return cast(Store, _BrokenStore())
+
+
 class _HangingStore:
     def write(self, batch: WriteBatch) -> None:
         time.sleep(60)
@@ -124,6 +136,16 @@ def test_a_worker_that_crashes_fails_the_writer_with_its_traceback_for_good() ->
             submit(w, 1).result()
         with pytest.raises(WorkerFailed):  # every later call fails too
             submit(w, 2)
+    finally:
+        w.close()
+
+
+def test_a_bug_in_the_write_is_not_retried_but_fails_the_writer_with_its_traceback() -> None:
+    w = writer(broken_store)
+    w.start()
+    try:
+        with pytest.raises(WorkerFailed, match="a bug in the write path"):
+            submit(w, 1).result()
     finally:
         w.close()
 
