@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -72,6 +74,16 @@ def writer(open_store: object = None, answer_timeout_s: float = 60.0) -> Process
     return ProcessWriter(spec, answer_timeout_s=answer_timeout_s)
 
 
+@contextmanager
+def started(w: ProcessWriter) -> Iterator[ProcessWriter]:
+    """The writer, started; closed (its worker joined) afterwards."""
+    w.start()
+    try:
+        yield w
+    finally:
+        w.close()
+
+
 def submit(w: ProcessWriter, received_ms: int) -> Pending:
     """Hand the worker a batch of ``MESSAGES``."""
     w.add(MESSAGES, received_ms)
@@ -115,76 +127,53 @@ def test_messages_cross_to_the_worker_unchanged() -> None:
 
 
 def test_a_store_that_is_down_is_reported_retryable_and_without_its_password() -> None:
-    w = writer()
-    w.start()
-    try:
+    with started(writer()) as w:
         pending = submit(w, 1)
         with pytest.raises(StoreUnavailable) as first:
             pending.result()
         with pytest.raises(StoreUnavailable):
             w.retry(pending)  # the kept batch, written again
         assert "s3cret" not in str(first.value) and "127.0.0.1" in str(first.value)
-    finally:
-        w.close()
 
 
 def test_a_worker_that_crashes_fails_the_writer_with_its_traceback_for_good() -> None:
-    w = writer(crashing_store)
-    w.start()
-    try:
+    with started(writer(crashing_store)) as w:
         with pytest.raises(WorkerFailed, match="this store cannot be opened"):
             submit(w, 1).result()
         with pytest.raises(WorkerFailed):  # every later call fails too
             submit(w, 2)
-    finally:
-        w.close()
 
 
 def test_a_bug_in_the_write_is_not_retried_but_fails_the_writer_with_its_traceback() -> None:
-    w = writer(broken_store)
-    w.start()
-    try:
-        with pytest.raises(WorkerFailed, match="a bug in the write path"):
-            submit(w, 1).result()
-    finally:
-        w.close()
+    with started(writer(broken_store)) as w, pytest.raises(WorkerFailed, match="a bug in the write path"):
+        submit(w, 1).result()
 
 
 def test_a_worker_that_dies_fails_the_writer() -> None:
-    w = writer()
-    w.start()
-    try:
+    with started(writer()) as w:
         assert w.pid is not None
         submit(w, 1)  # the answer is never read: the worker is killed first
         os.kill(w.pid, signal.SIGKILL)
         assert wait_gone(w.pid, 10)
         with pytest.raises(WorkerFailed, match=r"exited|answered"):
             submit(w, 2).result()
-    finally:
-        w.close()
 
 
 def test_a_silent_worker_is_killed_after_the_answer_timeout() -> None:
-    w = writer(hanging_store, answer_timeout_s=1.0)
-    w.start()
-    pid = w.pid
-    assert pid is not None
-    try:
-        started = time.monotonic()
+    with started(writer(hanging_store, answer_timeout_s=1.0)) as w:
+        pid = w.pid
+        assert pid is not None
+        began = time.monotonic()
         with pytest.raises(WorkerFailed, match="no answer in 1 s"):
             submit(w, 1).result()
-        assert time.monotonic() - started < 15
+        assert time.monotonic() - began < 15
         assert wait_gone(pid, 10)
-    finally:
-        w.close()
 
 
 def test_the_worker_ignores_sigterm_and_sigint_and_exits_when_closed() -> None:
-    w = writer()
-    w.start()
-    pid = w.pid
-    assert pid is not None
-    try:
+    with started(writer()) as w:
+        pid = w.pid
+        assert pid is not None
         assert wait_ignoring_stop_signals(pid, 10)  # the first thing it does, before its heavy imports
         os.kill(pid, signal.SIGINT)  # while it loads the config model and opens its store
         os.kill(pid, signal.SIGTERM)
@@ -196,8 +185,6 @@ def test_the_worker_ignores_sigterm_and_sigint_and_exits_when_closed() -> None:
         assert not gone(pid)
         with pytest.raises(StoreUnavailable):  # still answering: the parent decides when it stops
             submit(w, 2).result()
-    finally:
-        w.close()
     assert wait_gone(pid, 5)
 
 
