@@ -1,13 +1,16 @@
 """Benchmark: the whole ingest pipeline vs the raw kafka-python consume rate, on the same topic.
 
-    .venv/bin/python bench/ingest.py [--events 200000] [--rounds 3]
+    .venv/bin/python bench/ingest.py [--events 200000] [--rounds 3] [--crc both|c|python]
+                                     [--writer process|thread|both]
 
 Starts its own tansu broker and clickhouse-server on loopback (or uses MONITOR_TEST_KAFKA_BOOTSTRAP /
 MONITOR_TEST_CLICKHOUSE_URL), produces N ~1 KB prediction events (25 features) to a 3-partition topic,
 then alternates, for each round:
   - raw: a fresh consumer group polls the topic and json.loads every message (nothing else);
   - pipeline: a fresh consumer group runs the real IngestPipeline (parse, batch, columnar insert into the
-    ClickHouse server, commit) into a fresh database.
+    ClickHouse server, commit) into a fresh database (dropped after the round), with the worker process
+    writer that `ingest.writer: auto` picks for a server store, or the in-process thread writer, or
+    both in turn (`--writer both`: each round measures both against the same raw figure).
 Rates are timed from the first message received to the last one handled (group join excluded, the same
 for both). Prints per-round figures, the medians and the pipeline/raw ratio (target >= 0.7).
 
@@ -36,10 +39,15 @@ from kafka import KafkaConsumer, KafkaProducer
 from connectors.kafka.base import Message
 from connectors.kafka.source import KafkaSettings, KafkaSource
 from connectors.local_services import ClickHouseServer, TansuBroker, create_topics
+from connectors.store.clickhouse import ServerAddress
 from connectors.store.factory import open_store
 from monitor.config_loader import load_config
-from monitor.ingest.batch import Parser, TopicRoles
+from monitor.ingest.batch import Parser, RejectRateLimit, TopicRoles
 from monitor.ingest.pipeline import IngestPipeline, PipelineSettings
+from monitor.ingest.process_writer import ProcessWriter
+from monitor.ingest.processor import BatchProcessor
+from monitor.ingest.worker import WorkerSpec
+from monitor.ingest.writers import BatchWriter, ThreadWriter
 from monitor.parsing import ParseLimits
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "monitor.yaml"
@@ -112,30 +120,41 @@ class TimedSource(KafkaSource):
         return messages
 
 
-def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int) -> float:
+def pipeline_rate(bootstrap: str, topic: str, store_url: str, count: int, writer_mode: str) -> float:
     config = load_config(CONFIG, env={})
     database = f"bench_{uuid.uuid4().hex[:8]}"
-    store = open_store(f"{store_url.rsplit('/', 1)[0]}/{database}")
+    url = f"{store_url.rsplit('/', 1)[0]}/{database}"
+    store = open_store(url)
     store.ensure_schema()
     source = TimedSource(KafkaSettings(bootstrap, (topic,), f"pipe-{uuid.uuid4().hex}", **CONSUMER))
     parser = Parser(TopicRoles(topic, "unused"), config.models, ParseLimits.from_config(config.ingest))
-    pipeline = IngestPipeline(
-        source,
-        store,
-        parser,
-        PipelineSettings(
-            batch_max_messages=config.kafka.batch.max_messages,
-            batch_max_seconds=config.kafka.batch.max_seconds,
-        ),
+    limit = config.ingest.reject_limit
+    writer: BatchWriter
+    if writer_mode == "process":  # what `ingest.writer: auto` picks for a clickhouse:// store
+        writer = ProcessWriter(WorkerSpec(url, parser, limit.ratio, limit.window))
+    else:
+        writer = ThreadWriter(BatchProcessor(parser, store, RejectRateLimit(limit.ratio, limit.window)))
+    settings = PipelineSettings(
+        batch_max_messages=config.kafka.batch.max_messages, batch_max_seconds=config.kafka.batch.max_seconds
     )
-    stats = pipeline.run(max_messages=count)
+    stats = IngestPipeline(source, writer, settings).run(max_messages=count)
     elapsed = time.perf_counter() - (source.first or time.perf_counter())
     source.close()
     written = store.counts().predictions
     store.close()
+    drop_database(url)  # else its background merges load the server during the next rounds
     if written != count or stats.dead_letters:
         raise SystemExit(f"pipeline wrote {written} predictions and {stats.dead_letters} dead letters")
     return count / elapsed
+
+
+def drop_database(url: str) -> None:
+    address = ServerAddress.from_url(url)
+    client = address.client()
+    try:
+        client.execute(f"DROP DATABASE IF EXISTS {address.database}")
+    finally:
+        client.disconnect()
 
 
 def use_crc(mode: str) -> None:
@@ -148,25 +167,33 @@ def use_crc(mode: str) -> None:
     records.calc_crc32c = lambda view: implementation(view)  # type: ignore[assignment]
 
 
-def run_mode(mode: str, bootstrap: str, topic: str, store_url: str, events: int, rounds: int) -> None:
+def run_mode(
+    mode: str, writers: Sequence[str], bootstrap: str, topic: str, store_url: str, events: int, rounds: int
+) -> None:
+    """Per round: the raw rate, then the pipeline with each writer in turn (so both see the same load)."""
     use_crc(mode)
-    raws, pipes = [], []
+    raws: list[float] = []
+    pipes: dict[str, list[float]] = {writer: [] for writer in writers}
     for round_no in range(1, rounds + 1):
         raws.append(raw_rate(bootstrap, topic, events))
-        pipes.append(pipeline_rate(bootstrap, topic, store_url, events))
+        for writer, rates in pipes.items():
+            rates.append(pipeline_rate(bootstrap, topic, store_url, events, writer))
+            print(
+                f"[crc {mode}, {writer} writer] round {round_no}: raw consume+json.loads {raws[-1]:,.0f} "
+                f"msg/s | pipeline into clickhouse-server {rates[-1]:,.0f} msg/s | ratio "
+                f"{rates[-1] / raws[-1]:.2f}",
+                flush=True,
+            )
+    raw = statistics.median(raws)
+    for writer, rates in pipes.items():
+        pipe = statistics.median(rates)
+        ratios = sorted(p / r for p, r in zip(rates, raws, strict=True))
         print(
-            f"[crc {mode}] round {round_no}: raw consume+json.loads {raws[-1]:,.0f} msg/s | "
-            f"pipeline into clickhouse-server {pipes[-1]:,.0f} msg/s | ratio {pipes[-1] / raws[-1]:.2f}",
+            f"[crc {mode}, {writer} writer] median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio "
+            f"of medians {pipe / raw:.2f} (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); "
+            f"target >= 0.70: {'met' if pipe / raw >= 0.7 else 'NOT met'}",
             flush=True,
         )
-    raw, pipe = statistics.median(raws), statistics.median(pipes)
-    ratios = sorted(p / r for p, r in zip(pipes, raws, strict=True))
-    print(
-        f"[crc {mode}] median: raw {raw:,.0f} msg/s, pipeline {pipe:,.0f} msg/s, ratio of medians "
-        f"{pipe / raw:.2f} (per-round ratios {', '.join(f'{r:.2f}' for r in ratios)}); target >= 0.70: "
-        f"{'met' if pipe / raw >= 0.7 else 'NOT met'}",
-        flush=True,
-    )
 
 
 def main() -> None:
@@ -180,6 +207,13 @@ def main() -> None:
         choices=["both", "c", "python"],
         default="both",
         help="kafka-python's CRC-32C implementation (default: measure both)",
+    )
+    parser.add_argument(
+        "--writer",
+        choices=["process", "thread", "both"],
+        default="process",
+        help="where batches are parsed and written: a worker process (default; what `ingest.writer: auto`"
+        " picks for a ClickHouse server), the consuming process with a writer thread, or both in turn",
     )
     args = parser.parse_args()
     started: list[TansuBroker | ClickHouseServer] = []
@@ -199,7 +233,8 @@ def main() -> None:
         print(f"producing {args.events:,} ~1 KB events to {topic} (3 partitions) ...", flush=True)
         print(f"  produce rate {produce(bootstrap, topic, args.events):,.0f} msg/s")
         for mode in ("c", "python") if args.crc == "both" else (args.crc,):
-            run_mode(mode, bootstrap, topic, store_url, args.events, args.rounds)
+            writers = ("process", "thread") if args.writer == "both" else (args.writer,)
+            run_mode(mode, writers, bootstrap, topic, store_url, args.events, args.rounds)
     finally:
         for service in started:
             service.stop()

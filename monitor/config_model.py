@@ -123,6 +123,14 @@ class Ingest(Strict):
     retry_max_seconds: float = Field(
         30.0, gt=0, description="Longest pause between retries while the store is down (backoff cap)."
     )
+    writer: Literal["auto", "process", "thread"] = Field(
+        "auto",
+        description="Where each batch is parsed and written while the next one is read from Kafka. "
+        "`process`: a worker process with its own store connection, so that work runs on another core "
+        "(a clickhouse:// store only). `thread`: a thread of the ingest process (the only way for the "
+        "embedded chDB store, which can be open in one process only). `auto`: `process` for a "
+        "clickhouse:// store, `thread` for chdb://.",
+    )
 
 
 class Web(Strict):
@@ -228,6 +236,10 @@ class Config(Strict):
         ]
         problems += cross_references(self.alerting, set(self.teams))
         problems += list(_campaign_problems(self))
+        server = self.store.url.get_secret_value().startswith("clickhouse:")
+        if self.ingest.writer == "process" and not server:
+            message = "`process` needs a clickhouse:// store (chDB can be open in one process only)"
+            problems.append((("ingest", "writer"), message))
         if problems:
             raise CrossReferenceError(problems)
         return self

@@ -18,8 +18,13 @@ from connectors.store.base import Store, StoreUnavailable
 from connectors.store.factory import open_store, redact_url
 from monitor.commands.output import configure_logging, load_or_report
 from monitor.config_model import Config
-from monitor.ingest.batch import Backoff, Parser, RejectRateExceeded, TopicRoles
-from monitor.ingest.pipeline import IngestPipeline, IngestStats, PipelineSettings
+from monitor.ingest.batch import Backoff, Parser, RejectRateExceeded, RejectRateLimit, TopicRoles
+from monitor.ingest.pipeline import IngestPipeline, PipelineSettings
+from monitor.ingest.process_writer import ProcessWriter
+from monitor.ingest.processor import BatchProcessor
+from monitor.ingest.report import IngestStats
+from monitor.ingest.worker import WorkerSpec
+from monitor.ingest.writers import BatchWriter, ThreadWriter, WorkerFailed
 from monitor.metrics import serve_metrics
 from monitor.parsing import ParseLimits
 
@@ -27,6 +32,7 @@ log = logging.getLogger("monitor.ingest")
 
 EXIT_REJECT_LIMIT = 3
 EXIT_UNCOMMITTED = 4
+EXIT_WRITER_FAILED = 5
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -34,10 +40,27 @@ def pipeline_settings(config: Config) -> PipelineSettings:
     return PipelineSettings(
         batch_max_messages=config.kafka.batch.max_messages,
         batch_max_seconds=config.kafka.batch.max_seconds,
-        reject_ratio=config.ingest.reject_limit.ratio,
-        reject_window=config.ingest.reject_limit.window,
         retry_max_seconds=config.ingest.retry_max_seconds,
     )
+
+
+def writer_mode(config: Config) -> str:
+    """``process`` or ``thread``: ``ingest.writer``, with ``auto`` resolved by the store's scheme (a
+    worker process only for a ClickHouse server; the embedded chDB store is in-process only)."""
+    if config.ingest.writer != "auto":
+        return config.ingest.writer
+    return "process" if config.store.url.get_secret_value().startswith("clickhouse:") else "thread"
+
+
+def build_writer(config: Config, store: Store) -> BatchWriter:
+    """The writer of ``writer_mode``: a worker process with its own connection, or a thread on ``store``."""
+    limit = config.ingest.reject_limit
+    if writer_mode(config) == "process":
+        url = config.store.url.get_secret_value()
+        level = logging.getLogger().getEffectiveLevel()
+        return ProcessWriter(WorkerSpec(url, build_parser(config), limit.ratio, limit.window, level))
+    processor = BatchProcessor(build_parser(config), store, RejectRateLimit(limit.ratio, limit.window))
+    return ThreadWriter(processor)
 
 
 def kafka_settings(config: Config) -> KafkaSettings:
@@ -111,7 +134,7 @@ def consume(
             holder[0].on_partitions_revoked()
 
     source = KafkaSource(kafka_settings(config), on_revoke=on_revoke)
-    pipeline = IngestPipeline(source, store, build_parser(config), pipeline_settings(config))
+    pipeline = IngestPipeline(source, build_writer(config, store), pipeline_settings(config))
     holder.append(pipeline)
     _stop_on_signals(pipeline)
     serve_metrics(config.ingest.metrics_port)
@@ -124,6 +147,10 @@ def consume(
         log.error("ingest stopped: %s", exc)
         _summary(console, pipeline.stats, time.monotonic() - started)
         return EXIT_REJECT_LIMIT
+    except WorkerFailed as exc:
+        log.error("ingest stopped, nothing unwritten was committed: %s", exc)
+        _summary(console, pipeline.stats, time.monotonic() - started)
+        return EXIT_WRITER_FAILED
     finally:
         source.close()
     _summary(console, stats, time.monotonic() - started)

@@ -1,4 +1,4 @@
-"""Pure pieces of the ingest loop: turning messages into a write batch, the reject-rate limit, backoff.
+"""Pure pieces of the ingest loop: the batch's offsets, its parsed records, the reject-rate limit, backoff.
 
 Nothing here does I/O or reads a clock: callers pass ``now`` values, so tests can drive time.
 """
@@ -6,7 +6,7 @@ Nothing here does I/O or reads a clock: callers pass ``now`` values, so tests ca
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from connectors.kafka.base import Message, TopicPartition
@@ -44,28 +44,26 @@ class Parser:
 
 
 @dataclass
-class BatchBuilder:
-    """Collects parsed messages until the batch is full or old enough to write."""
+class BatchOffsets:
+    """What the loop keeps of the batch being built: how many messages, since when, and the offsets to
+    commit once it is durable (the messages themselves are with the writer)."""
 
     max_messages: int
     max_seconds: float
-    predictions: list[Prediction] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
+    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     started_at: float | None = None
 
-    def add(self, message: Message, parsed: Prediction | Outcome | DeadLetter, now: float) -> None:
-        if isinstance(parsed, Prediction):
-            self.predictions.append(parsed)
-        elif isinstance(parsed, Outcome):
-            self.outcomes.append(parsed)
-        else:
-            self.dead_letters.append(parsed)
-        tp = (message.topic, message.partition)
-        self.next_offsets[tp] = max(self.next_offsets.get(tp, 0), message.offset + 1)
-        self.messages += 1
+    def add(self, messages: Sequence[Message], now: float) -> None:
+        """Count one poll's messages in."""
+        if not messages:
+            return
+        offsets = self.next_offsets
+        for m in messages:
+            tp = (m.topic, m.partition)
+            if m.offset >= offsets.get(tp, 0):
+                offsets[tp] = m.offset + 1
+        self.messages += len(messages)
         if self.started_at is None:
             self.started_at = now
 
@@ -75,11 +73,9 @@ class BatchBuilder:
             return True
         return self.started_at is not None and now - self.started_at >= self.max_seconds
 
-    def take(self, received_ms: int) -> tuple[WriteBatch, dict[TopicPartition, int], int]:
-        """The batch to write, the offsets to commit after it is durable, and its message count."""
-        batch = WriteBatch(self.predictions, self.outcomes, self.dead_letters, received_ms)
-        result = (batch, self.next_offsets, self.messages)
-        self.predictions, self.outcomes, self.dead_letters = [], [], []
+    def take(self) -> tuple[dict[TopicPartition, int], int]:
+        """The offsets to commit once the batch is durable, and its message count; starts a new batch."""
+        result = (self.next_offsets, self.messages)
         self.next_offsets, self.messages, self.started_at = {}, 0, None
         return result
 
@@ -115,6 +111,37 @@ class RejectRateLimit:
             f"{self._rejected} of the last {len(self._recent)} messages were rejected "
             f"(limit {self.ratio:.0%}); most common reasons: {top}. Check the producers' event format."
         )
+
+
+@dataclass
+class ParsedBatch:
+    """The records of the batch being built, parsed as its messages arrive."""
+
+    predictions: list[Prediction] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def add(self, parser: Parser, messages: Sequence[Message], now_ms: int, limit: RejectRateLimit) -> None:
+        """Parse ``messages`` as of ``now_ms`` (a reject's receive time), each recorded in ``limit``."""
+        predictions, outcomes, dead_letters = self.predictions, self.outcomes, self.dead_letters
+        parse, record = parser.parse, limit.record
+        for message in messages:
+            parsed = parse(message, now_ms)
+            if isinstance(parsed, Prediction):
+                predictions.append(parsed)
+                record(None)
+            elif isinstance(parsed, Outcome):
+                outcomes.append(parsed)
+                record(None)
+            else:
+                dead_letters.append(parsed)
+                record(parsed)
+
+    def take(self, received_ms: int) -> WriteBatch:
+        """The write batch, versioned ``received_ms``; starts a new batch."""
+        batch = WriteBatch(self.predictions, self.outcomes, self.dead_letters, received_ms)
+        self.predictions, self.outcomes, self.dead_letters = [], [], []
+        return batch
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 from connectors.kafka.base import Message
 from monitor.config_loader import load_config
 from monitor.events import DeadLetter, Outcome, Prediction, RejectReason, SourcePosition
-from monitor.ingest.batch import Backoff, BatchBuilder, Parser, RejectRateLimit, TopicRoles
+from monitor.ingest.batch import Backoff, BatchOffsets, ParsedBatch, Parser, RejectRateLimit, TopicRoles
 from monitor.parsing import ParseLimits
 
 NOW_MS = 1_780_000_000_000
@@ -51,22 +51,37 @@ def test_parser_routes_by_topic_and_dead_letters_rejects(parser: Parser) -> None
     assert isinstance(parser.parse(message("preds", outcome), NOW_MS), DeadLetter)
 
 
-def test_batch_is_due_when_full_or_old_and_tracks_next_offsets(parser: Parser) -> None:
-    builder = BatchBuilder(max_messages=3, max_seconds=2.0)
-    assert not builder.is_due(100.0)
-    for offset in (5, 3):
-        m = message("preds", prediction_event(f"p{offset}"), offset=offset)
-        builder.add(m, parser.parse(m, NOW_MS), now=100.0)
-    assert not builder.is_due(101.9)
-    assert builder.is_due(102.0)
-    m = message("outs", b"[]", offset=9, partition=1)
-    builder.add(m, parser.parse(m, NOW_MS), now=100.5)
-    assert builder.is_due(100.5)
-    batch, offsets, count = builder.take(received_ms=NOW_MS)
+def test_batch_is_due_when_full_or_old_and_tracks_next_offsets() -> None:
+    batch = BatchOffsets(max_messages=3, max_seconds=2.0)
+    assert not batch.is_due(100.0)
+    batch.add([message("preds", prediction_event(f"p{offset}"), offset=offset) for offset in (5, 3)], 100.0)
+    assert not batch.is_due(101.9)
+    assert batch.is_due(102.0)
+    batch.add([message("outs", b"[]", offset=9, partition=1)], now=100.5)
+    assert batch.is_due(100.5)
+    offsets, count = batch.take()
     assert count == 3
-    assert len(batch.predictions) == 2 and len(batch.dead_letters) == 1 and not batch.outcomes
     assert offsets == {("preds", 0): 6, ("outs", 1): 10}
-    assert builder.messages == 0 and not builder.is_due(1e9)
+    assert batch.messages == 0 and not batch.is_due(1e9)
+
+
+def test_parsed_batch_sorts_records_and_feeds_the_reject_limit(parser: Parser) -> None:
+    messages = [
+        message("preds", prediction_event("p1")),
+        message("outs", {"model": "churn", "prediction_id": "p1", "timestamp": NOW_MS, "label": "0"}),
+        message("preds", b"{not json", offset=7),
+    ]
+    limit = RejectRateLimit(ratio=0.5, window=3)
+    parsed = ParsedBatch()
+    parsed.add(parser, messages, NOW_MS - 5, limit)
+    batch = parsed.take(received_ms=NOW_MS)
+    assert [p.prediction_id for p in batch.predictions] == ["p1"] and len(batch.outcomes) == 1
+    assert [d.position.offset for d in batch.dead_letters] == [7]
+    assert batch.received_ms == NOW_MS and batch.dead_letters[0].received_ms == NOW_MS - 5
+    assert not limit.tripped() and limit.reasons == {"malformed_json": 1}
+    assert len(parsed.take(NOW_MS)) == 0  # take starts a new batch
+    parsed.add(parser, messages[2:] * 2, NOW_MS, limit)  # 3 of the last 3 rejected
+    assert limit.tripped()
 
 
 def dead_letter() -> DeadLetter:
