@@ -13,7 +13,6 @@ from connectors.store.layouts import WindowLayouts
 from connectors.store.sql import (
     LABEL_OUTPUTS,
     PREDICTION_OUTPUTS,
-    Output,
     Select,
     feature_outputs,
     labeled_join,
@@ -62,10 +61,11 @@ def sample_select(
     labeled = matured_before_ms is not None
     outputs = PREDICTION_OUTPUTS + tuple(output for _, output in picked) + (LABEL_OUTPUTS if labeled else ())
     aliases = [output.alias for output in outputs]
+    # A row's prediction columns and picked features, as every read of stored rows selects them.
+    columns = [output.alias for output in PREDICTION_OUTPUTS]
+    columns += [f"{expression} AS {output.alias}" for expression, output in picked]
     cut = ""
     if whole and not labeled:
-        columns = [output.alias for output in PREDICTION_OUTPUTS]
-        columns += [f"{expression} AS {output.alias}" for expression, output in picked]
         if window.reference_id is not None:
             sampled = window_rows(database, window, ["row_number", *columns])
             order = "row_number"
@@ -74,7 +74,7 @@ def sample_select(
             order = "timestamp_ms, prediction_id"
         cut = f" LIMIT {int(limit)}"
     elif window.reference_id is not None:
-        sampled = _reference_sample(database, window, picked, labeled, aliases, limit)
+        sampled = _reference_sample(database, window, columns, labeled, aliases, limit)
         order = "row_number"  # the order of the loaded file
     elif matured_before_ms is not None:
         end_ms = min(window.end_ms, matured_before_ms)
@@ -89,8 +89,6 @@ def sample_select(
         # let more rows through, and the outer LIMIT still holds the bound then.
         hashes = window_rows(database, window, ["cityHash64(prediction_id) AS _hash"], final=final)
         bound = f"SELECT max(_hash) FROM (SELECT _hash FROM ({hashes}) ORDER BY _hash LIMIT {int(limit)})"
-        columns = [output.alias for output in PREDICTION_OUTPUTS]
-        columns += [f"{expression} AS {output.alias}" for expression, output in picked]
         sampled = window_rows(database, window, columns, f"cityHash64(prediction_id) <= ({bound})", final)
         order = "timestamp_ms, prediction_id"
         cut = f" LIMIT {int(limit)}"
@@ -100,13 +98,11 @@ def sample_select(
 def _reference_sample(
     database: str,
     window: WindowSpec,
-    picked: list[tuple[str, Output]],
+    columns: list[str],
     labeled: bool,
     aliases: list[str],
     limit: int,
 ) -> str:
-    columns = ["row_number"] + [output.alias for output in PREDICTION_OUTPUTS]
-    columns += [f"{expression} AS {output.alias}" for expression, output in picked]
-    columns += list(REFERENCE_LABELS) if labeled else []
-    rows = window_rows(database, window, columns, "isNotNull(label)" if labeled else "")
+    read = ["row_number", *columns, *(REFERENCE_LABELS if labeled else ())]
+    rows = window_rows(database, window, read, "isNotNull(label)" if labeled else "")
     return f"SELECT row_number, {', '.join(aliases)} FROM ({rows}) ORDER BY {HASH_ORDER} LIMIT {int(limit)}"

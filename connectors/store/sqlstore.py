@@ -229,7 +229,7 @@ class SqlStore(ABC):
                 return _empty_frame(select)
             read = WindowSpec(window.model, window.start_ms, min(window.end_ms, matured_before_ms))
         final = self._needs_final(read)
-        whole = matured_before_ms is None and window_rows is not None and window_rows <= limit
+        whole = window_rows is not None and window_rows <= limit  # a labeled sample ranks anyway
         select = sql_sample.sample_select(
             self.database, window, features, limit, matured_before_ms, layouts, final, whole
         )
